@@ -1,0 +1,58 @@
+// `moe-eval logits`: one forward pass over given token ids, printing the logits of every position
+// and every routing decision (design.md command-line contract).
+
+import { Flags } from '@oclif/core';
+import { MoeEvalCommand } from '../cli/base-command.js';
+import { modelFlag, threadsFlag } from '../cli/flags.js';
+import { usageError } from '../errors.js';
+import { MoeModel } from '../engine/model.js';
+import { resolveModel } from '../engine/model-source.js';
+import { OwnTopKRouting, RecordingRouting, type RoutingRecord } from '../engine/own-routing.js';
+
+export interface LogitsResult {
+  logits: number[][];
+  routing: RoutingRecord[];
+}
+
+export default class Logits extends MoeEvalCommand {
+  static override description = 'Run one forward pass over token ids and print the logits of every position and every routing decision';
+  static override examples = ['<%= config.bin %> logits --model ./tiny-olmoe --tokens 1,2,3 --json'];
+  static override flags = {
+    model: modelFlag,
+    tokens: Flags.string({ description: 'comma-separated token ids', required: true, helpValue: '1,2,3' }),
+    threads: threadsFlag,
+  };
+
+  async run(): Promise<LogitsResult> {
+    const { flags } = await this.parse(Logits);
+    const tokens = parseTokens(flags.tokens);
+    const model = await MoeModel.load(resolveModel(flags.model).dir, { threads: flags.threads });
+    try {
+      const V0 = model.spec.vocabSize;
+      const outside = tokens.find((t) => t >= V0);
+      if (outside !== undefined) throw usageError('token-out-of-range', `--tokens: token id ${outside} is not below the model's vocab_size ${V0}`, `token ids must be in [0, ${V0})`);
+      const routing = new RecordingRouting(new OwnTopKRouting(model.spec.moe.router));
+      const flat = await model.forward(tokens, model.newKvCache(tokens.length), routing, { phase: 'prefill', logitsFrom: 0 });
+      const V = model.spec.vocabSize;
+      const logits = tokens.map((_, t) => Array.from(flat.subarray(t * V, (t + 1) * V)));
+      if (!this.jsonEnabled()) {
+        for (let t = 0; t < tokens.length; t++) {
+          const row = logits[t];
+          const best = row.indexOf(Math.max(...row));
+          this.log(`position ${t} token ${tokens[t]}: argmax ${best} (${row[best].toFixed(4)})`);
+        }
+      }
+      return { logits, routing: routing.records };
+    } finally {
+      model.close();
+    }
+  }
+}
+
+function parseTokens(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const ids = parts.map(Number);
+  const bad = parts.findIndex((p, i) => p === '' || !Number.isInteger(ids[i]) || ids[i] < 0);
+  if (bad >= 0) throw usageError('bad-tokens', `--tokens: item ${bad + 1} (${JSON.stringify(parts[bad])}) is not a non-negative integer`, 'pass comma-separated token ids, e.g. --tokens 1,2,3');
+  return ids;
+}

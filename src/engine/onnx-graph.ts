@@ -1,0 +1,69 @@
+// Builds the small ONNX graphs the engine runs through onnxruntime-node (ONNX IR 8, opset 17), with
+// the protobuf types of the onnx-proto package. Weights are graph inputs, never initializers, so the
+// engine's own Float32Arrays are passed zero-copy and one session serves every layer and expert.
+
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+/** a dimension: a fixed size or a symbolic name */
+export type Dim = number | string;
+
+export interface GraphNode {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  /** integers, integer lists, or { float } (explicit, since 1.0 and 1 are the same JS number) */
+  attrs?: Record<string, number | number[] | { float: number }>;
+}
+
+export interface GraphDef {
+  name: string;
+  inputs: [string, Dim[]][];
+  outputs: [string, Dim[]][];
+  nodes: GraphNode[];
+  /** constant float scalars and int64 vectors */
+  constants?: Record<string, number | { int64: number[] }>;
+}
+
+const valueInfo = (name: string, dims: Dim[]) => ({
+  name,
+  type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+});
+
+function attribute(name: string, value: number | number[] | { float: number }) {
+  const T = onnx.AttributeProto.AttributeType;
+  if (Array.isArray(value)) return { name, ints: value, type: T.INTS };
+  if (typeof value === 'object') return { name, f: value.float, type: T.FLOAT };
+  return { name, i: value, type: T.INT };
+}
+
+function constant(name: string, value: number | { int64: number[] }) {
+  if (typeof value === 'number') return { name, dataType: FLOAT, dims: [], floatData: [value] };
+  return { name, dataType: INT64, dims: [value.int64.length], int64Data: value.int64 };
+}
+
+/** Serialised ONNX model bytes for onnxruntime's InferenceSession.create. */
+export function buildModel(def: GraphDef): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'moe-eval',
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: def.name,
+      input: def.inputs.map(([n, d]) => valueInfo(n, d)),
+      output: def.outputs.map(([n, d]) => valueInfo(n, d)),
+      initializer: Object.entries(def.constants ?? {}).map(([n, v]) => constant(n, v)),
+      node: def.nodes.map((n, i) => ({
+        name: `${n.op}_${i}`,
+        opType: n.op,
+        input: n.inputs,
+        output: n.outputs,
+        attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+      })),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
