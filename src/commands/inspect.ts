@@ -12,7 +12,7 @@ export default class Inspect extends MoeEvalCommand {
 
   async run(): Promise<ModelFacts> {
     const { flags } = await this.parse(Inspect);
-    const facts = inspectModel(resolveModel(flags.model).dir);
+    const facts = inspectModel((await resolveModel(flags.model)).dir);
     if (!this.jsonEnabled()) this.log(formatFacts(facts));
     return facts;
   }

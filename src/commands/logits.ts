@@ -26,7 +26,7 @@ export default class Logits extends MoeEvalCommand {
   async run(): Promise<LogitsResult> {
     const { flags } = await this.parse(Logits);
     const tokens = parseTokens(flags.tokens);
-    const model = await MoeModel.load(resolveModel(flags.model).dir, { threads: flags.threads });
+    const model = await MoeModel.load((await resolveModel(flags.model)).dir, { threads: flags.threads });
     try {
       const V0 = model.spec.vocabSize;
       const outside = tokens.find((t) => t >= V0);

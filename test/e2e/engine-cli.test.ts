@@ -1,7 +1,7 @@
 // `inspect` and `logits` end to end: the documented JSON, and exit code 2 with a message naming the
 // file, tensor or flag for every kind of bad input.
 
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,5 +102,26 @@ describe('bad input exits 2 and names what is wrong', () => {
       writeFileSync(join(d, 'config.json'), JSON.stringify({ ...cfg, intermediate_size: 40 }));
     });
     expectUsageFailure(['logits', '--model', dir, '--tokens', '1'], ['experts.0.gate_proj.weight', 'expected [40,64]']);
+  });
+});
+
+describe('hub ids resolve inside the local Hugging Face cache only', () => {
+  it('finds models--ORG--NAME/snapshots/<refs/main>', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'moe-eval-hub-'));
+    const commit = 'a'.repeat(40);
+    const snap = join(cache, 'models--acme--tiny-moe', 'snapshots', commit);
+    mkdirSync(snap, { recursive: true });
+    mkdirSync(join(cache, 'models--acme--tiny-moe', 'refs'));
+    writeFileSync(join(cache, 'models--acme--tiny-moe', 'refs', 'main'), commit);
+    for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(goldenDir(FIXTURE), f), join(snap, f));
+    const r = runCli(['inspect', '--model', 'acme/tiny-moe', '--json'], { env: { HF_HUB_CACHE: cache } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).path).toBe(snap);
+  });
+  it('a hub id missing from the cache lists the places searched', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'moe-eval-hub-'));
+    const r = runCli(['inspect', '--model', 'acme/absent'], { env: { HF_HUB_CACHE: cache } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(join(cache, 'models--acme--absent'));
   });
 });
