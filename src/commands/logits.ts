@@ -1,26 +1,35 @@
 // `moe-eval logits`: one forward pass over given token ids, printing the logits of every position
-// and every routing decision (design.md command-line contract).
+// and every routing decision (design.md command-line contract), with any routing strategy and cache.
 
 import { Flags } from '@oclif/core';
 import { MoeEvalCommand } from '../cli/base-command.js';
 import { modelFlag, threadsFlag } from '../cli/flags.js';
+import { createRouting, routingFlags } from '../cli/routing-flags.js';
 import { usageError } from '../errors.js';
+import { modelFacts } from '../engine/inspect.js';
 import { MoeModel } from '../engine/model.js';
 import { resolveModel } from '../engine/model-source.js';
-import { OwnTopKRouting, RecordingRouting, type RoutingRecord } from '../engine/own-routing.js';
+import { RecordingRouting, type RoutingRecord } from '../engine/own-routing.js';
+import type { RoutingRunReport } from '../routing/index.js';
 
 export interface LogitsResult {
   logits: number[][];
   routing: RoutingRecord[];
+  /** routing configuration and cache statistics of this pass */
+  cache: RoutingRunReport;
 }
 
 export default class Logits extends MoeEvalCommand {
   static override description = 'Run one forward pass over token ids and print the logits of every position and every routing decision';
-  static override examples = ['<%= config.bin %> logits --model ./tiny-olmoe --tokens 1,2,3 --json'];
+  static override examples = [
+    '<%= config.bin %> logits --model ./tiny-olmoe --tokens 1,2,3 --json',
+    '<%= config.bin %> logits --model ./tiny-olmoe --tokens 1,2,3 --strategy cache-prior --lambda 0.5 --top-j 1 --cache 4 --trace t.jsonl --json',
+  ];
   static override flags = {
     model: modelFlag,
     tokens: Flags.string({ description: 'comma-separated token ids', required: true, helpValue: '1,2,3' }),
     threads: threadsFlag,
+    ...routingFlags,
   };
 
   async run(): Promise<LogitsResult> {
@@ -28,12 +37,14 @@ export default class Logits extends MoeEvalCommand {
     const tokens = parseTokens(flags.tokens);
     const model = await MoeModel.load((await resolveModel(flags.model)).dir, { threads: flags.threads });
     try {
-      const V0 = model.spec.vocabSize;
-      const outside = tokens.find((t) => t >= V0);
-      if (outside !== undefined) throw usageError('token-out-of-range', `--tokens: token id ${outside} is not below the model's vocab_size ${V0}`, `token ids must be in [0, ${V0})`);
-      const routing = new RecordingRouting(new OwnTopKRouting(model.spec.moe.router));
-      const flat = await model.forward(tokens, model.newKvCache(tokens.length), routing, { phase: 'prefill', logitsFrom: 0 });
       const V = model.spec.vocabSize;
+      const outside = tokens.find((t) => t >= V);
+      if (outside !== undefined) throw usageError('token-out-of-range', `--tokens: token id ${outside} is not below the model's vocab_size ${V}`, `token ids must be in [0, ${V})`);
+      const controller = createRouting(flags, model.spec, modelFacts(model.checkpoint, model.spec).bytesPerExpert);
+      controller.beginSample(0);
+      const routing = new RecordingRouting(controller);
+      const flat = await model.forward(tokens, model.newKvCache(tokens.length), routing, { phase: 'prefill', logitsFrom: 0 });
+      const cache = controller.finish();
       const logits = tokens.map((_, t) => Array.from(flat.subarray(t * V, (t + 1) * V)));
       if (!this.jsonEnabled()) {
         for (let t = 0; t < tokens.length; t++) {
@@ -41,8 +52,9 @@ export default class Logits extends MoeEvalCommand {
           const best = row.indexOf(Math.max(...row));
           this.log(`position ${t} token ${tokens[t]}: argmax ${best} (${row[best].toFixed(4)})`);
         }
+        if (cache.config.cache) this.log(`miss rate ${cache.summary.missRate?.toFixed(4)} (${cache.summary.misses} misses; Belady on the original trace: ${cache.replays?.summary.belady.missRate?.toFixed(4)})`);
       }
-      return { logits, routing: routing.records };
+      return { logits, routing: routing.records, cache };
     } finally {
       model.close();
     }

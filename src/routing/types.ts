@@ -48,3 +48,12 @@ export interface ExpertRouting {
    */
   route(layer: number, position: number, phase: RoutingPhase, z: Float32Array, selected: Int32Array, weights: Float32Array): void;
 }
+
+/** A routing that is told where evaluation units begin and can fork its state (expert caches, Δavg). */
+export interface SampleRouting extends ExpertRouting {
+  /** a new evaluation unit (perplexity window, MMLU question, GSM8K problem, `logits` sequence) */
+  beginSample(sampleId: string | number): void;
+  /** capture the state every continuation of one context must start from, and go back to it */
+  saveState(): unknown;
+  restoreState(state: unknown): void;
+}
