@@ -42,6 +42,20 @@ export class AccessTrace {
     this.events++;
   }
 
+  /** Events [from, length) as plain arrays (ids in touch order, counted flags). */
+  segment(from: number): { ids: number[]; counted: number[] } {
+    return { ids: Array.from(this.ids.subarray(from * this.k, this.events * this.k)), counted: Array.from(this.counted.subarray(from, this.events)) };
+  }
+
+  /** Appends a segment() of another trace of the same k. */
+  appendSegment(seg: { ids: number[]; counted: number[] }): void {
+    const row = new Int32Array(this.k);
+    seg.counted.forEach((c, e) => {
+      for (let i = 0; i < this.k; i++) row[i] = seg.ids[e * this.k + i];
+      this.push(row, c === 1);
+    });
+  }
+
   clear(): void {
     this.events = 0;
   }

@@ -59,6 +59,18 @@ export interface ExpertCache {
    * keeps running, so residency stays a difference of event counts.
    */
   restoreState(state: ExpertCacheState): void;
+  /** Everything the cache knows, to continue an interrupted run exactly (resume); no listener calls. */
+  exportDurable(): DurableCacheState;
+  importDurable(state: DurableCacheState): void;
+}
+
+export interface DurableCacheState {
+  resident: Uint8Array;
+  primary: Float64Array;
+  secondary: Float64Array;
+  loadEvent: Float64Array;
+  clock: number;
+  events: number;
 }
 
 export interface ExpertCacheOptions {
@@ -177,6 +189,27 @@ export abstract class ScanExpertCache implements ExpertCache {
     let n = 0;
     for (let id = 0; id < this.numExperts; id++) if (this.residentMask[id] === 1) out[n++] = id;
     return n;
+  }
+
+  exportDurable(): DurableCacheState {
+    return {
+      resident: Uint8Array.from(this.residentMask),
+      primary: Float64Array.from(this.primary),
+      secondary: Float64Array.from(this.secondary),
+      loadEvent: Float64Array.from(this.loadEvent),
+      clock: this.clock,
+      events: this.events,
+    };
+  }
+
+  importDurable(state: DurableCacheState): void {
+    this.residentMask.set(state.resident);
+    this.primary.set(state.primary);
+    this.secondary.set(state.secondary);
+    this.loadEvent.set(state.loadEvent);
+    this.clock = state.clock;
+    this.events = state.events;
+    this.residentCount = state.resident.reduce((a, b) => a + b, 0);
   }
 
   saveState(): ExpertCacheState {

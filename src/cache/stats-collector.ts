@@ -58,6 +58,18 @@ export class LiveStatsCollector {
     this.residencyCount[slot] += 1;
   }
 
+  /** The raw per-slot sums, to continue an interrupted run exactly (resume). */
+  exportDurable(): Record<string, Float64Array> {
+    const { events, changedEvents, substitutedExperts, substitutedRankSum, hits, misses, evictions, residencySum, residencyCount } = this;
+    return Object.fromEntries(
+      Object.entries({ events, changedEvents, substitutedExperts, substitutedRankSum, hits, misses, evictions, residencySum, residencyCount }).map(([k, v]) => [k, Float64Array.from(v)]),
+    );
+  }
+
+  importDurable(state: Record<string, Float64Array>): void {
+    for (const [k, v] of Object.entries(state)) (this as unknown as Record<string, Float64Array>)[k].set(v);
+  }
+
   toCounts(): LiveCounts {
     const slots = this.layers.map((layer, slot) => ({ layer, slot }));
     const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);

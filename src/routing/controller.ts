@@ -6,7 +6,8 @@
 import { AccessTrace } from '../cache/access-trace.js';
 import { BeladyReplayer } from '../cache/belady.js';
 import { parseCachePolicy, createExpertCache, validateCacheCapacity, type CachePolicyId } from '../cache/cache-registry.js';
-import type { CacheListener, EvictionCause, ExpertCache, ExpertCacheState } from '../cache/expert-cache.js';
+import type { CacheListener, DurableCacheState, EvictionCause, ExpertCache, ExpertCacheState } from '../cache/expert-cache.js';
+import { fromTypedJson, toTypedJson } from '../util/typed-json.js';
 import { PolicyReplayer, type TraceReplayer } from '../cache/replay.js';
 import { LiveStatsCollector, replayCountsOf } from '../cache/stats-collector.js';
 import { summariseLive, summariseReplay, type HitCounts, type ReplayCounts, type ReplaySummary } from '../cache/stats.js';
@@ -54,6 +55,24 @@ export interface RoutingControllerOptions {
   /** --trace FILE sink; closed by finish() */
   trace?: TraceSink | null;
   listener?: RoutingCacheListener | null;
+}
+
+/** A resume checkpoint: JSON-safe (typed arrays encoded by util/typed-json). */
+export type RoutingCheckpoint = Record<string, unknown> & { schema: 'moe-eval.routing-checkpoint/1' };
+/** Original-trace events of one MoE layer (ids in cache touch order, counted flags). */
+export interface TraceSegment {
+  ids: number[];
+  counted: number[];
+}
+
+interface DecodedCheckpoint {
+  sample: string | number;
+  stats: Record<string, Float64Array>;
+  replayCounts: Record<ReplayPolicyId, HitCounts[]> | null;
+  strategy: unknown;
+  caches: DurableCacheState[] | null;
+  loadCounted: Uint8Array | null;
+  running: { events: number; accesses: number; misses: number };
 }
 
 /** What saveState() captures: the live caches and the strategy's Δavg estimators. Opaque to callers. */
@@ -105,6 +124,12 @@ export class RoutingController implements ExpertRouting {
   /** [layers * E] 1 = the resident expert was loaded by a counted event (residency is counted) */
   private readonly loadCounted: Uint8Array;
   private eventCounted = false;
+  /** running totals of counted events, for per-sample deltas */
+  private running = { events: 0, accesses: 0, misses: 0 };
+  /** an evaluation unit is open (routing before the first beginSample belongs to sample 0) */
+  private unitOpen = true;
+  /** per slot: trace length already written to a checkpoint (--cache-reset never keeps one trace) */
+  private traceMark: number[] = [];
   private sampleId: string | number = 0;
   private samplePrefix = sampleLinePrefix(0);
   private report: RoutingRunReport | null = null;
@@ -201,12 +226,70 @@ export class RoutingController implements ExpertRouting {
    */
   beginSample(sampleId: string | number): void {
     this.assertOpen();
+    this.endSample();
+    this.sampleId = sampleId;
+    this.samplePrefix = sampleLinePrefix(sampleId);
+    this.unitOpen = true;
+  }
+
+  /**
+   * Ends the current evaluation unit: per-sample mode replays the unit and empties every cache
+   * (closing residencies), so a checkpoint() taken now holds all of the unit's statistics.
+   */
+  endSample(): void {
+    this.assertOpen();
+    if (!this.unitOpen) return;
     if (this.cacheReset === 'per-sample' && this.caches) {
       this.replayUnit();
       for (const cache of this.caches) cache.reset();
     }
-    this.sampleId = sampleId;
-    this.samplePrefix = sampleLinePrefix(sampleId);
+    this.unitOpen = false;
+  }
+
+  /**
+   * Everything needed to continue the run exactly after an interruption, as JSON-safe data, taken
+   * between samples (after endSample): the cumulative `state`, and the original-trace events since
+   * the previous checkpoint (`traceSegments`, one per MoE layer; only --cache-reset never keeps a
+   * trace across samples, so only then are they non-empty and must all be kept, in order).
+   */
+  checkpoint(): { state: RoutingCheckpoint; traceSegments: TraceSegment[] | null } {
+    this.assertOpen();
+    const carries = this.cacheReset === 'never';
+    const traceSegments = carries && this.unitTraces ? this.unitTraces.map((t, slot) => t.segment(Math.min(this.traceMark[slot] ?? 0, t.length))) : null;
+    if (this.unitTraces) this.traceMark = this.unitTraces.map((t) => t.length);
+    const state = toTypedJson({
+      schema: 'moe-eval.routing-checkpoint/1',
+      sample: this.sampleId,
+      stats: this.stats.exportDurable(),
+      replayCounts: this.replayCounts,
+      strategy: this.strategy.saveState(),
+      // per-sample mode empties the caches at every endSample: nothing to carry
+      caches: carries ? (this.caches?.map((c) => c.exportDurable()) ?? null) : null,
+      loadCounted: carries ? this.loadCounted : null,
+      running: this.running,
+    }) as RoutingCheckpoint;
+    return { state, traceSegments };
+  }
+
+  /** Continue an interrupted run from its last checkpoint state and every trace segment written so far. */
+  restoreCheckpoint(checkpoint: RoutingCheckpoint, traceSegments: readonly (readonly TraceSegment[])[]): void {
+    this.assertOpen();
+    const last = fromTypedJson(checkpoint) as DecodedCheckpoint;
+    this.stats.importDurable(last.stats);
+    if (this.replayCounts && last.replayCounts) {
+      for (const policy of REPLAY_POLICIES) this.replayCounts[policy].forEach((c, slot) => Object.assign(c, last.replayCounts![policy][slot]));
+    }
+    if (last.strategy !== null && last.strategy !== undefined) this.strategy.restoreState(last.strategy);
+    if (last.caches) this.caches?.forEach((c, slot) => c.importDurable(last.caches![slot]));
+    if (last.loadCounted) this.loadCounted.set(last.loadCounted);
+    this.running = { ...last.running };
+    if (this.unitTraces) {
+      for (const segs of traceSegments) segs.forEach((seg, slot) => this.unitTraces![slot].appendSegment(seg));
+      this.traceMark = this.unitTraces.map((t) => t.length);
+    }
+    this.sampleId = last.sample;
+    this.samplePrefix = sampleLinePrefix(last.sample);
+    this.unitOpen = false;
   }
 
   /**
@@ -244,6 +327,11 @@ export class RoutingController implements ExpertRouting {
     this.eventCounted = false; // restored experts are not loads of a counted event
     if (this.caches && s.caches) this.caches.forEach((cache, slot) => cache.restoreState(s.caches![slot]));
     this.strategy.restoreState(s.strategy);
+  }
+
+  /** Counted events, cache accesses and misses so far (subtract two readings for one sample's share). */
+  totals(): { events: number; accesses: number; misses: number } {
+    return { ...this.running };
   }
 
   /** The sample id of the current unit (as given to beginSample). */
@@ -307,7 +395,12 @@ export class RoutingController implements ExpertRouting {
     }
     if (counted) {
       this.stats.recordRouting(slot, substituted, substitutedRankSum);
-      if (cache) this.stats.recordHits(slot, hitCount, k - hitCount);
+      this.running.events += 1;
+      if (cache) {
+        this.stats.recordHits(slot, hitCount, k - hitCount);
+        this.running.accesses += k;
+        this.running.misses += k - hitCount;
+      }
     }
     if (this.traceSink) {
       this.traceSink.writeLine(formatTraceLine(this.samplePrefix, position, layer, ev.order, pick, this.pickWeights, this.hits, ev.resident, k));

@@ -4,7 +4,7 @@
 
 export type { ExpertRouting, RouterRule, RoutingPhase, SampleRouting } from './types.js';
 export { RoutingController, createRoutingController } from './controller.js';
-export type { RoutingCacheListener, RoutingControllerOptions, RoutingState } from './controller.js';
+export type { RoutingCacheListener, RoutingCheckpoint, RoutingControllerOptions, TraceSegment, RoutingState } from './controller.js';
 export { STRATEGY_IDS, DEFAULT_STRATEGY, getStrategy, listStrategies, createStrategy } from './strategy-registry.js';
 export type { StrategyId } from './strategy-registry.js';
 export type { RoutingStrategy, RoutingEventView, StrategyParams, StrategyDefinition } from './strategies/strategy.js';

@@ -1,0 +1,61 @@
+// The shared shape of the task commands (mmlu, gsm8k, perplexity): parse the common flags, run
+// the evaluator, print a readable summary (or only the results document with --json).
+
+import { Flags } from '@oclif/core';
+import { evaluate } from '../evaluator.js';
+import type { ResultsDocument } from '../report/results-schema.js';
+import { MoeEvalCommand } from './base-command.js';
+import { modelFlag, threadsFlag } from './flags.js';
+import { createProgress } from './progress.js';
+import { routingFlags, type RoutingFlagValues } from './routing-flags.js';
+import { formatResults } from './format-results.js';
+
+export const taskFlags = {
+  model: modelFlag,
+  data: Flags.string({ description: 'dataset: a file or directory in a supported layout, or a Hugging Face dataset id in the local cache; default: the embedded set of the task', helpValue: 'PATH|HF_ID' }),
+  limit: Flags.integer({ description: 'evaluate only the first N documents (per subject for MMLU, as lm-eval)', min: 1, helpValue: 'N' }),
+  'num-fewshot': Flags.integer({ description: 'few-shot examples (default: the task\'s)', min: 0, helpValue: 'K' }),
+  seed: Flags.integer({ description: 'seed of the bootstrap standard errors', default: 1234 }),
+  output: Flags.string({ description: 'run directory (default reports/runs/<timestamp>-<task>-<strategy>-c<cache>)', helpValue: 'DIR' }),
+  resume: Flags.boolean({ description: 'continue the run in --output, skipping finished samples', default: false }),
+  'log-samples': Flags.boolean({ description: 'record prompt, target, raw output and extracted answer of every sample in samples.jsonl', default: false }),
+  quiet: Flags.boolean({ description: 'no progress output', default: false }),
+  threads: threadsFlag,
+  ...routingFlags,
+};
+
+export interface TaskFlagValues extends RoutingFlagValues {
+  model?: string;
+  data?: string;
+  limit?: number;
+  'num-fewshot'?: number;
+  seed: number;
+  output?: string;
+  resume: boolean;
+  'log-samples': boolean;
+  quiet: boolean;
+  threads?: number;
+}
+
+export abstract class TaskCommand extends MoeEvalCommand {
+  protected async runTask(task: string, flags: TaskFlagValues, settings: Record<string, unknown> = {}): Promise<ResultsDocument> {
+    const { results, runDir } = await evaluate({
+      task,
+      model: flags.model,
+      data: flags.data,
+      limit: flags.limit ?? null,
+      numFewshot: flags['num-fewshot'],
+      seed: flags.seed,
+      output: flags.output,
+      resume: flags.resume,
+      logSamples: flags['log-samples'],
+      threads: flags.threads,
+      settings,
+      routing: flags,
+      argv: this.argv,
+      progress: createProgress(task, flags.quiet || this.jsonEnabled()),
+    });
+    if (!this.jsonEnabled()) this.log(formatResults(results, runDir));
+    return results;
+  }
+}

@@ -1,0 +1,120 @@
+// loglikelihood_rolling: perplexity of raw text under two protocols (tasks/perplexity.yaml).
+//  windows (the paper's): the text tokenised once and cut into non-overlapping windows; each window
+//    is one unit whose first token is context only.
+//  rolling (lm-eval): per document, lm-eval's get_rolling_token_windows with the end-of-text token
+//    as prefix and context_len 1, made disjoint, so every token is predicted once.
+// Metrics (lm-eval definitions): token perplexity exp(-Σll/Σtokens), word perplexity
+// exp(-Σll/Σwords), bits per byte -Σll/(Σbytes·ln 2); seeded bootstrap stderr over units.
+
+import { wikitextDocuments } from '../../data/index.js';
+import type { MetricResult } from '../../report/results-schema.js';
+import { bootstrapStderr } from '../../scoring/statistics.js';
+import { wikitextDetokenize } from '../wikitext-detokenizer.js';
+import type { EvalUnit, SampleValues, TaskAdapter } from './adapter.js';
+
+interface Window {
+  context: number[];
+  target: number[];
+}
+
+/** lm-eval utils.get_rolling_token_windows + make_disjoint_window, context_len = 1 */
+export function rollingWindows(tokens: number[], prefix: number, maxLength: number): Window[] {
+  const windows: Window[] = [];
+  if (tokens.length === 0) return windows;
+  const first = Math.min(maxLength, tokens.length);
+  windows.push({ context: [prefix], target: tokens.slice(0, first) });
+  let predicted = first;
+  while (predicted < tokens.length) {
+    const len = Math.min(tokens.length - predicted, maxLength);
+    const end = predicted + len;
+    const input = tokens.slice(Math.max(0, end - maxLength - 1), end - 1);
+    // disjoint: the context is the input minus the part that overlaps the target
+    windows.push({ context: input.slice(0, input.length - (len - 1)), target: tokens.slice(end - len, end) });
+    predicted += len;
+  }
+  return windows;
+}
+
+/** words as lm-eval counts them: len(re.split(r"\s+", text)) */
+export const countWords = (text: string): number => text.split(/\s+/).length;
+const countBytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+export const loglikelihoodRolling: TaskAdapter = {
+  outputType: 'loglikelihood_rolling',
+
+  units(task, data, opts) {
+    const protocol = String(opts.settings.protocol);
+    const window = Number(opts.settings.window);
+    const tok = opts.tokenizer;
+    const units: EvalUnit[] = [];
+    if (protocol === 'windows') {
+      // the paper / HF perplexity guide: rows joined with "\n\n", tokenised once
+      const text = (data.lines ?? [data.text ?? '']).join('\n\n');
+      const ids = tok.encode(text);
+      const starts: number[] = [];
+      for (let s = 0; s + 1 < ids.length; s += window) starts.push(s);
+      const all = opts.limit === null ? starts : starts.slice(0, opts.limit);
+      all.forEach((start, index) => {
+        const slice = ids.slice(start, Math.min(start + window, ids.length));
+        units.push({
+          index,
+          docId: `window/${index}`,
+          group: null,
+          async run(engine, routing) {
+            const lls = await engine.scoreWindow(slice.slice(0, 1), slice.slice(1), routing);
+            const predictedText = tok.decode(slice.slice(1));
+            // a word is counted in the window where it starts: not when the window opens mid-word
+            const opensMidWord = /\S$/.test(tok.decode(slice.slice(0, 1))) && /^\S/.test(predictedText);
+            const words = (predictedText.match(/\S+/g)?.length ?? 0) - (opensMidWord ? 1 : 0);
+            return { values: { loglikelihood: sum(lls), tokens: lls.length, words, bytes: countBytes(predictedText) }, log: { startToken: start, tokens: slice.length } };
+          },
+        });
+      });
+    } else {
+      const docs = wikitextDocuments(data.text ?? '').map(wikitextDetokenize);
+      const chosen = opts.limit === null ? docs : docs.slice(0, opts.limit);
+      chosen.forEach((doc, index) => {
+        units.push({
+          index,
+          docId: `document/${index}`,
+          group: null,
+          async run(engine, routing) {
+            let total = 0;
+            let count = 0;
+            for (const w of rollingWindows(tok.encode(doc), tok.prefixTokenId, window)) {
+              const lls = await engine.scoreWindow(w.context, w.target, routing);
+              total += sum(lls);
+              count += lls.length;
+            }
+            return { values: { loglikelihood: total, tokens: count, words: countWords(doc), bytes: countBytes(doc) }, log: { characters: doc.length } };
+          },
+        });
+      });
+    }
+    return units;
+  },
+
+  aggregate(task, samples, settings) {
+    const iterations = Number(settings.bootstrapIterations ?? 1000);
+    const seed = Number(settings.seed ?? 1234);
+    const stat: Record<string, (s: SampleValues[]) => number> = {
+      token_perplexity: (s) => Math.exp(-total(s, 'loglikelihood') / total(s, 'tokens')),
+      word_perplexity: (s) => Math.exp(-total(s, 'loglikelihood') / total(s, 'words')),
+      bits_per_byte: (s) => -total(s, 'loglikelihood') / total(s, 'bytes') / Math.LN2,
+    };
+    const metrics = task.metrics.map((m): MetricResult => {
+      const f = stat[m.aggregation];
+      if (!f) throw new Error(`task ${task.task}: unknown perplexity aggregation ${m.aggregation}; known: ${Object.keys(stat).join(', ')}`);
+      const stderr = iterations > 0 ? bootstrapStderr(samples, f, iterations, seed) : NaN;
+      return { name: m.metric, filter: null, value: f(samples), stderr: Number.isFinite(stderr) ? stderr : null, stderrMethod: Number.isFinite(stderr) ? 'bootstrap' : null, higherIsBetter: m.higherIsBetter, n: samples.length };
+    });
+    return { metrics, groups: [] };
+  },
+};
+
+const sum = (xs: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s;
+};
+const total = (samples: SampleValues[], key: string) => samples.reduce((s, x) => s + x.values[key], 0);

@@ -1,0 +1,82 @@
+// Task definitions are YAML first (design.md "Tasks"): lm-evaluation-harness's task keys in
+// camelCase, validated here with zod and loaded through a registry of the files in tasks/.
+
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { inputError, usageError } from '../errors.js';
+import { PACKAGE_ROOT } from '../engine/model-source.js';
+
+const metricSchema = z.object({
+  metric: z.string(),
+  aggregation: z.string(),
+  higherIsBetter: z.boolean(),
+  ignoreCase: z.boolean().optional(),
+  ignorePunctuation: z.boolean().optional(),
+  regexesToIgnore: z.array(z.string()).optional(),
+});
+
+const filterSchema = z.object({
+  name: z.string(),
+  steps: z.array(z.looseObject({ function: z.string() })),
+});
+
+export const taskSchema = z.object({
+  task: z.string().regex(/^[a-z0-9-]+$/, 'kebab-case'),
+  version: z.number().int(),
+  dataset: z.object({
+    format: z.enum(['mmlu', 'gsm8k', 'raw-text']),
+    /** the project's own data, relative to the package root: the default when --data is absent */
+    embedded: z.string(),
+    evalSplit: z.string(),
+    fewshotSplit: z.string().optional(),
+  }),
+  outputType: z.enum(['multiple_choice', 'generate_until', 'loglikelihood_rolling']),
+  groupBy: z.string().optional(),
+  description: z.string().default(''),
+  docToText: z.string().optional(),
+  docToTarget: z.string().optional(),
+  docToChoice: z.array(z.string()).optional(),
+  targetDelimiter: z.string().default(' '),
+  fewshotDelimiter: z.string().default('\n\n'),
+  numFewshot: z.number().int().min(0).default(0),
+  fewshotSampler: z.enum(['first_n']).default('first_n'),
+  generation: z.object({ until: z.array(z.string()), maxGenToks: z.number().int().positive() }).optional(),
+  filters: z.array(filterSchema).optional(),
+  perplexity: z
+    .object({ protocol: z.enum(['windows', 'rolling']), window: z.number().int().min(2), bootstrapIterations: z.number().int().min(0) })
+    .optional(),
+  metrics: z.array(metricSchema).min(1),
+});
+
+export type TaskConfig = z.infer<typeof taskSchema>;
+export type MetricConfig = z.infer<typeof metricSchema>;
+
+export const TASKS_DIR = join(PACKAGE_ROOT, 'tasks');
+
+export function taskNames(dir = TASKS_DIR): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => basename(f, '.yaml')).sort() : [];
+}
+
+export function loadTaskFile(path: string): TaskConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw inputError('task-yaml-invalid', `${path}: ${(e as Error).message}`, 'fix the YAML syntax');
+  }
+  const parsed = taskSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw inputError('task-yaml-invalid', `${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'see tasks/*.yaml for the keys a task takes');
+  }
+  return parsed.data;
+}
+
+/** The built-in task `name` (tasks/<name>.yaml); an unknown name lists the valid ones. */
+export function loadTask(name: string, dir = TASKS_DIR): TaskConfig {
+  const path = join(dir, `${name}.yaml`);
+  if (!existsSync(path)) throw usageError('task-unknown', `unknown task "${name}"; tasks: ${taskNames(dir).join(', ')}`);
+  return loadTaskFile(path);
+}
