@@ -8,9 +8,9 @@ import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { MoeEvalError, usageError } from './errors.js';
 import { Engine } from './engine/engine.js';
-import { modelFacts } from './engine/inspect.js';
+import { modelFacts, type ModelFacts } from './engine/inspect.js';
 import { MoeModel } from './engine/model.js';
-import { PACKAGE_ROOT, resolveModel } from './engine/model-source.js';
+import { PACKAGE_ROOT, resolveModel, type ModelSource } from './engine/model-source.js';
 import { createRouting, type RoutingFlagValues } from './cli/routing-flags.js';
 import { RESULTS_FILE, RESULTS_SCHEMA, SAMPLES_FILE, type LatencyReport, type ResultsDocument, type SampleRecord } from './report/results-schema.js';
 import { SampleJournal, writeJsonAtomic } from './report/run-files.js';
@@ -19,7 +19,7 @@ import { mean, percentile } from './scoring/statistics.js';
 import { adapterFor } from './tasks/adapters/registry.js';
 import { loadTask, type TaskConfig } from './tasks/task-config.js';
 import { loadTaskData } from './tasks/task-data.js';
-import { loadTokenizer } from './tasks/tokenizer.js';
+import { loadTokenizer, type TextTokenizer } from './tasks/tokenizer.js';
 import type { ProgressReporter } from './cli/progress.js';
 
 export const CHECKPOINT_FILE = 'routing-checkpoint.json';
@@ -48,133 +48,160 @@ interface CheckpointFile {
   routing: RoutingCheckpoint;
 }
 
+/** A loaded model with what every run on it needs; a sweep loads it once for all its runs. */
+export interface LoadedModel {
+  source: ModelSource;
+  model: MoeModel;
+  facts: ModelFacts;
+  tokenizer: TextTokenizer;
+  loadMs: number;
+}
+
+export async function loadModelForEvaluation(modelFlag: string | undefined, threads?: number): Promise<LoadedModel> {
+  const source = await resolveModel(modelFlag);
+  const t0 = performance.now();
+  const model = await MoeModel.load(source.dir, { threads });
+  try {
+    const tokenizer = await loadTokenizer(source.dir, model.spec.eosTokenIds);
+    return { source, model, facts: modelFacts(model.checkpoint, model.spec), tokenizer, loadMs: performance.now() - t0 };
+  } catch (e) {
+    await releaseModel(model);
+    throw e;
+  }
+}
+
+export async function releaseModel(model: MoeModel): Promise<void> {
+  model.close();
+  await model.kernels.release();
+}
+
+/** One run: load the model, evaluate, release. */
 export async function evaluate(opts: EvaluateOptions): Promise<{ results: ResultsDocument; runDir: string }> {
+  const loaded = await loadModelForEvaluation(opts.model, opts.threads);
+  try {
+    return await evaluateLoaded(loaded, opts);
+  } finally {
+    await releaseModel(loaded.model);
+  }
+}
+
+/** One run on an already loaded model. */
+export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions): Promise<{ results: ResultsDocument; runDir: string }> {
   const task = loadTask(opts.task);
   const numFewshot = opts.numFewshot ?? task.numFewshot;
   const settings = { ...task.perplexity, ...opts.settings, seed: opts.seed };
-  const source = await resolveModel(opts.model);
   const data = await loadTaskData(task, opts.data, numFewshot > 0);
+  const { source, model, facts, tokenizer, loadMs } = loaded;
+  const maxLength = model.spec.maxPositionEmbeddings ?? 2048;
+  const units = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: opts.limit, maxLength, settings });
+  const controller = createRouting(opts.routing, model.spec, facts.bytesPerExpert);
 
-  const loadStart = performance.now();
-  const model = await MoeModel.load(source.dir, { threads: opts.threads });
-  const loadMs = performance.now() - loadStart;
-  try {
-    const facts = modelFacts(model.checkpoint, model.spec);
-    const tokenizer = await loadTokenizer(source.dir, model.spec.eosTokenIds);
-    const maxLength = model.spec.maxPositionEmbeddings ?? 2048;
-    const units = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: opts.limit, maxLength, settings });
-    const controller = createRouting(opts.routing, model.spec, facts.bytesPerExpert);
+  const config = {
+    task: task.task,
+    numFewshot,
+    limit: opts.limit,
+    seed: opts.seed,
+    settings,
+    strategy: opts.routing.strategy,
+    lambda: opts.routing.lambda === undefined ? null : Number(opts.routing.lambda),
+    topJ: opts.routing['top-j'] ?? null,
+    maxRank: opts.routing['max-rank'] ?? null,
+    threshold: opts.routing.threshold === undefined ? null : Number(opts.routing.threshold),
+    cache: opts.routing.cache ?? null,
+    policy: opts.routing.policy,
+    lruOrder: opts.routing['lru-order'],
+    cacheReset: opts.routing['cache-reset'],
+    prefillCache: opts.routing['prefill-cache'],
+  };
+  const header: Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'samples'> = {
+    schema: RESULTS_SCHEMA,
+    run: { status: 'partial', createdAt: new Date().toISOString(), finishedAt: null, tool: toolIdentity(), argv: opts.argv },
+    task: { name: task.task, version: task.version, outputType: task.outputType, numFewshot, limit: opts.limit, settings: task.outputType === 'loglikelihood_rolling' ? settings : {} },
+    model: {
+      requested: source.requested, source: source.kind, path: source.dir, modelType: facts.modelType, configSha256: facts.configSha256,
+      weightFiles: facts.weightFiles, experts: facts.experts, topK: facts.topK, moeLayers: facts.moeLayers, bytesPerExpert: facts.bytesPerExpert,
+      storedDtypes: facts.storedDtypes, totalParameters: facts.totalParameters, activeParameters: facts.activeParameters,
+    },
+    dataset: data.identity,
+    config,
+  };
 
-    const config = {
-      task: task.task,
-      numFewshot,
-      limit: opts.limit,
-      seed: opts.seed,
-      settings,
-      strategy: opts.routing.strategy,
-      lambda: opts.routing.lambda === undefined ? null : Number(opts.routing.lambda),
-      topJ: opts.routing['top-j'] ?? null,
-      maxRank: opts.routing['max-rank'] ?? null,
-      threshold: opts.routing.threshold === undefined ? null : Number(opts.routing.threshold),
-      cache: opts.routing.cache ?? null,
-      policy: opts.routing.policy,
-      lruOrder: opts.routing['lru-order'],
-      cacheReset: opts.routing['cache-reset'],
-      prefillCache: opts.routing['prefill-cache'],
-    };
-    const header: Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'samples'> = {
-      schema: RESULTS_SCHEMA,
-      run: { status: 'partial', createdAt: new Date().toISOString(), finishedAt: null, tool: toolIdentity(), argv: opts.argv },
-      task: { name: task.task, version: task.version, outputType: task.outputType, numFewshot, limit: opts.limit, settings: task.outputType === 'loglikelihood_rolling' ? settings : {} },
-      model: {
-        requested: source.requested, source: source.kind, path: source.dir, modelType: facts.modelType, configSha256: facts.configSha256,
-        weightFiles: facts.weightFiles, experts: facts.experts, topK: facts.topK, moeLayers: facts.moeLayers, bytesPerExpert: facts.bytesPerExpert,
-        storedDtypes: facts.storedDtypes, totalParameters: facts.totalParameters, activeParameters: facts.activeParameters,
-      },
-      dataset: data.identity,
-      config,
-    };
-
-    const runDir = resolve(opts.output ?? defaultRunDir(task, opts.routing));
-    const journal = new SampleJournal<SampleRecord>(join(runDir, SAMPLES_FILE));
-    const segments = new SampleJournal<TraceSegment[]>(join(runDir, TRACE_SEGMENTS_FILE));
-    let done: SampleRecord[] = [];
-    let doneSegments: TraceSegment[][] = [];
-    if (opts.resume) {
-      ({ done, doneSegments } = readResumeState(runDir, header, controller));
-    } else if (existsSync(join(runDir, SAMPLES_FILE))) {
-      throw usageError('output-exists', `--output ${runDir} already holds a run (${SAMPLES_FILE})`, 'pass --resume to continue it, or choose another --output directory');
-    }
-    journal.open(done);
-    if (opts.routing['cache-reset'] === 'never') segments.open(doneSegments);
-    writeJsonAtomic(join(runDir, RESULTS_FILE), { ...header, note: 'partial: the run has not finished' });
-
-    const engine = new Engine(model);
-    const records = [...done];
-    opts.progress?.start(units.length, done.length);
-    for (const unit of units.slice(done.length)) {
-      controller.beginSample(unit.docId);
-      const first = engine.timings.length;
-      let values: Record<string, number> = {};
-      let log: Record<string, unknown> | undefined;
-      let error: string | null = null;
-      const before = controller.totals();
-      try {
-        const outcome = await unit.run(engine, controller);
-        values = outcome.values;
-        log = opts.logSamples ? outcome.log : undefined;
-      } catch (e) {
-        if (e instanceof MoeEvalError && e.kind !== 'runtime') throw e;
-        error = (e as Error).message; // a harness failure on one sample: recorded, never scored as wrong
-      }
-      controller.endSample();
-      const after = controller.totals();
-      const timings = engine.timings.slice(first);
-      const record: SampleRecord = {
-        index: unit.index,
-        docId: unit.docId,
-        group: unit.group,
-        values,
-        error,
-        routing: { events: after.events - before.events, accesses: after.accesses - before.accesses, misses: after.misses - before.misses },
-        latency: {
-          prefillTokens: sumOf(timings.filter((t) => t.phase === 'prefill').map((t) => t.tokens)),
-          prefillMs: sumOf(timings.filter((t) => t.phase === 'prefill').map((t) => t.ms)),
-          decodeMs: timings.filter((t) => t.phase === 'decode').map((t) => t.ms),
-        },
-        ...(log ? { log } : {}),
-      };
-      const cp = controller.checkpoint();
-      // order matters for resume: trace segments, then the sample, then the checkpoint that counts them
-      if (cp.traceSegments) segments.append(cp.traceSegments);
-      journal.append(record);
-      writeJsonAtomic(join(runDir, CHECKPOINT_FILE), { samplesDone: records.length + 1, routing: cp.state } satisfies CheckpointFile, false);
-      records.push(record);
-      engine.timings.length = 0;
-      opts.progress?.tick(record);
-    }
-    opts.progress?.finish();
-    journal.close();
-    segments.close();
-
-    const routing = controller.finish();
-    const scored = records.filter((r) => r.error === null);
-    const { metrics, groups } = adapterFor(task.outputType).aggregate(task, scored.map((r) => ({ group: r.group, values: r.values })), settings);
-    const results: ResultsDocument = {
-      ...header,
-      run: { ...header.run, status: 'complete', finishedAt: new Date().toISOString() },
-      metrics,
-      groups,
-      routing,
-      latency: latencyOf(records, loadMs),
-      samples: { total: units.length, evaluated: records.length, errors: records.length - scored.length, file: SAMPLES_FILE },
-    };
-    writeJsonAtomic(join(runDir, RESULTS_FILE), results);
-    return { results, runDir };
-  } finally {
-    model.close();
-    await model.kernels.release();
+  const runDir = resolve(opts.output ?? defaultRunDir(task, opts.routing));
+  const journal = new SampleJournal<SampleRecord>(join(runDir, SAMPLES_FILE));
+  const segments = new SampleJournal<TraceSegment[]>(join(runDir, TRACE_SEGMENTS_FILE));
+  let done: SampleRecord[] = [];
+  let doneSegments: TraceSegment[][] = [];
+  if (opts.resume) {
+    ({ done, doneSegments } = readResumeState(runDir, header, controller));
+  } else if (existsSync(join(runDir, SAMPLES_FILE))) {
+    throw usageError('output-exists', `--output ${runDir} already holds a run (${SAMPLES_FILE})`, 'pass --resume to continue it, or choose another --output directory');
   }
+  journal.open(done);
+  if (opts.routing['cache-reset'] === 'never') segments.open(doneSegments);
+  writeJsonAtomic(join(runDir, RESULTS_FILE), { ...header, note: 'partial: the run has not finished' });
+
+  const engine = new Engine(model);
+  const records = [...done];
+  opts.progress?.start(units.length, done.length);
+  for (const unit of units.slice(done.length)) {
+    controller.beginSample(unit.docId);
+    const first = engine.timings.length;
+    let values: Record<string, number> = {};
+    let log: Record<string, unknown> | undefined;
+    let error: string | null = null;
+    const before = controller.totals();
+    try {
+      const outcome = await unit.run(engine, controller);
+      values = outcome.values;
+      log = opts.logSamples ? outcome.log : undefined;
+    } catch (e) {
+      if (e instanceof MoeEvalError && e.kind !== 'runtime') throw e;
+      error = (e as Error).message; // a harness failure on one sample: recorded, never scored as wrong
+    }
+    controller.endSample();
+    const after = controller.totals();
+    const timings = engine.timings.slice(first);
+    const record: SampleRecord = {
+      index: unit.index,
+      docId: unit.docId,
+      group: unit.group,
+      values,
+      error,
+      routing: { events: after.events - before.events, accesses: after.accesses - before.accesses, misses: after.misses - before.misses },
+      latency: {
+        prefillTokens: sumOf(timings.filter((t) => t.phase === 'prefill').map((t) => t.tokens)),
+        prefillMs: sumOf(timings.filter((t) => t.phase === 'prefill').map((t) => t.ms)),
+        decodeMs: timings.filter((t) => t.phase === 'decode').map((t) => t.ms),
+      },
+      ...(log ? { log } : {}),
+    };
+    const cp = controller.checkpoint();
+    // order matters for resume: trace segments, then the sample, then the checkpoint that counts them
+    if (cp.traceSegments) segments.append(cp.traceSegments);
+    journal.append(record);
+    writeJsonAtomic(join(runDir, CHECKPOINT_FILE), { samplesDone: records.length + 1, routing: cp.state } satisfies CheckpointFile, false);
+    records.push(record);
+    engine.timings.length = 0;
+    opts.progress?.tick(record);
+  }
+  opts.progress?.finish();
+  journal.close();
+  segments.close();
+
+  const routing = controller.finish();
+  const scored = records.filter((r) => r.error === null);
+  const { metrics, groups } = adapterFor(task.outputType).aggregate(task, scored.map((r) => ({ group: r.group, values: r.values })), settings);
+  const results: ResultsDocument = {
+    ...header,
+    run: { ...header.run, status: 'complete', finishedAt: new Date().toISOString() },
+    metrics,
+    groups,
+    routing,
+    latency: latencyOf(records, loadMs),
+    samples: { total: units.length, evaluated: records.length, errors: records.length - scored.length, file: SAMPLES_FILE },
+  };
+  writeJsonAtomic(join(runDir, RESULTS_FILE), results);
+  return { results, runDir };
 }
 
 /** Continue a run: same identity, finished samples as recorded, routing state from the checkpoint. */
