@@ -16,6 +16,8 @@ import { RESULTS_FILE, RESULTS_SCHEMA, SAMPLES_FILE, type LatencyReport, type Re
 import { SampleJournal, writeJsonAtomic } from './report/run-files.js';
 import type { RoutingCheckpoint, TraceSegment } from './routing/index.js';
 import { mean, percentile } from './scoring/statistics.js';
+import { DEFAULT_DEVICE, loadDevice } from './latency/device-profile.js';
+import { modeledLatency, type ModelSizes } from './latency/modeled.js';
 import { adapterFor } from './tasks/adapters/registry.js';
 import { loadTask, type TaskConfig } from './tasks/task-config.js';
 import { loadTaskData } from './tasks/task-data.js';
@@ -36,6 +38,8 @@ export interface EvaluateOptions {
   resume: boolean;
   logSamples: boolean;
   threads?: number;
+  /** --device preset or file for the modeled latency (default phone-ufs40) */
+  device?: string;
   /** task settings from flags (perplexity --protocol / --window) */
   settings: Record<string, unknown>;
   routing: RoutingFlagValues;
@@ -91,6 +95,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
   const numFewshot = opts.numFewshot ?? task.numFewshot;
   const settings = { ...task.perplexity, ...opts.settings, seed: opts.seed };
   const data = await loadTaskData(task, opts.data, numFewshot > 0);
+  const device = loadDevice(opts.device ?? DEFAULT_DEVICE);
   const { source, model, facts, tokenizer, loadMs } = loaded;
   const maxLength = model.spec.maxPositionEmbeddings ?? 2048;
   const units = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: opts.limit, maxLength, settings });
@@ -113,7 +118,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
     cacheReset: opts.routing['cache-reset'],
     prefillCache: opts.routing['prefill-cache'],
   };
-  const header: Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'samples'> = {
+  const header: Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'modeled' | 'samples'> = {
     schema: RESULTS_SCHEMA,
     run: { status: 'partial', createdAt: new Date().toISOString(), finishedAt: null, tool: toolIdentity(), argv: opts.argv },
     task: { name: task.task, version: task.version, outputType: task.outputType, numFewshot, limit: opts.limit, settings: task.outputType === 'loglikelihood_rolling' ? settings : {} },
@@ -198,6 +203,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
     groups,
     routing,
     latency: latencyOf(records, loadMs),
+    modeled: modeledLatency(device, modelSizes(facts), routing.summary.missesPerToken ?? 0, routing.replays?.summary.lru.missesPerToken ?? null),
     samples: { total: units.length, evaluated: records.length, errors: records.length - scored.length, file: SAMPLES_FILE },
   };
   writeJsonAtomic(join(runDir, RESULTS_FILE), results);
@@ -250,6 +256,13 @@ function latencyOf(records: SampleRecord[], loadMs: number): LatencyReport {
 }
 
 const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Bytes and parameters per token for the latency model (stored precision, assumed uniform). */
+function modelSizes(f: ModelFacts): ModelSizes {
+  const paramsPerExpert = 3 * f.hiddenSize * f.expertIntermediateSize;
+  const bytesPerParameter = paramsPerExpert > 0 ? f.bytesPerExpert / paramsPerExpert : 4;
+  return { activeBytes: f.activeParameters * bytesPerParameter, activeParameters: f.activeParameters, bytesPerExpert: f.bytesPerExpert };
+}
 
 function defaultRunDir(task: TaskConfig, r: RoutingFlagValues): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');

@@ -76,6 +76,7 @@ export interface SweepOptions {
   seed: number;
   threads?: number;
   logSamples: boolean;
+  device?: string;
   /** policy, lru-order, cache-reset, prefill-cache shared by every point */
   routing: Omit<RoutingFlagValues, 'strategy' | 'lambda' | 'top-j' | 'max-rank' | 'threshold' | 'cache' | 'trace'>;
   argv: string[];
@@ -120,7 +121,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepRun[]> {
           }
           const run: EvaluateOptions = {
             task: point.task, model: opts.model, data: opts.data, limit: opts.limit, numFewshot: opts.numFewshot, seed: opts.seed,
-            output: runDir, resume: status === 'partial', logSamples: opts.logSamples, settings: {}, routing: flagsOf(point, opts.routing),
+            output: runDir, resume: status === 'partial', logSamples: opts.logSamples, device: opts.device, settings: {}, routing: flagsOf(point, opts.routing),
             argv: opts.argv, progress: opts.progress?.(point),
           };
           await evaluateLoaded(loaded, run);

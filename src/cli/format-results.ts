@@ -41,6 +41,11 @@ export function formatResults(r: ResultsDocument, runDir: string): string {
       (l.decode.tokens ? `; decode mean ${num(l.decode.meanMs, 2)} / p50 ${num(l.decode.p50Ms, 2)} / p95 ${num(l.decode.p95Ms, 2)} ms/token, ${num(l.decode.tokensPerSecond, 1)} tokens/s` : '') +
       `; model load ${(l.loadMs / 1000).toFixed(2)} s (excluded)`,
   );
+  const m = r.modeled;
+  if (m) out.push(
+    `modeled on ${m.device}: ${num(m.msPerToken, 2)} ms/token (${num(m.tokensPerSecond, 1)} tokens/s; compute ${num(m.computeMsPerToken, 2)} + expert loads ${num(m.loadMsPerToken, 2)})` +
+      (m.speedupVsTopkLru !== null ? `, ${num(m.speedupVsTopkLru, 2)}x vs topk + LRU (${num(m.topkLruMsPerToken, 2)} ms/token)` : ''),
+  );
   out.push(`results: ${runDir}/results.json`);
   return out.join('\n');
 }

@@ -9,6 +9,7 @@ import { modelFlag, threadsFlag } from './flags.js';
 import { createProgress } from './progress.js';
 import { routingFlags, type RoutingFlagValues } from './routing-flags.js';
 import { formatResults } from './format-results.js';
+import { DEFAULT_DEVICE, devicePresets } from '../latency/device-profile.js';
 
 export const taskFlags = {
   model: modelFlag,
@@ -20,6 +21,7 @@ export const taskFlags = {
   resume: Flags.boolean({ description: 'continue the run in --output, skipping finished samples', default: false }),
   'log-samples': Flags.boolean({ description: 'record prompt, target, raw output and extracted answer of every sample in samples.jsonl', default: false }),
   quiet: Flags.boolean({ description: 'no progress output', default: false }),
+  device: Flags.string({ description: `device for the modeled latency: a preset (${devicePresets().join(', ')}) or a device YAML file`, default: DEFAULT_DEVICE, helpValue: 'PRESET|FILE' }),
   threads: threadsFlag,
   ...routingFlags,
 };
@@ -34,6 +36,7 @@ export interface TaskFlagValues extends RoutingFlagValues {
   resume: boolean;
   'log-samples': boolean;
   quiet: boolean;
+  device: string;
   threads?: number;
 }
 
@@ -50,6 +53,7 @@ export abstract class TaskCommand extends MoeEvalCommand {
       resume: flags.resume,
       logSamples: flags['log-samples'],
       threads: flags.threads,
+      device: flags.device,
       settings,
       routing: flags,
       argv: this.argv,

@@ -8,6 +8,7 @@ import { routingFlags } from '../cli/routing-flags.js';
 import { usageError } from '../errors.js';
 import { runSweep, type SweepRun } from '../sweep.js';
 import { STRATEGY_IDS } from '../routing/index.js';
+import { DEFAULT_DEVICE } from '../latency/device-profile.js';
 
 const list = (flag: string, v: string | undefined, parse: (s: string) => number | string): (number | string)[] => {
   if (v === undefined || v === '') return [];
@@ -47,6 +48,7 @@ export default class Sweep extends MoeEvalCommand {
     concurrency: Flags.integer({ description: 'points run at once (p-limit); the kernels already use every core', default: 1, min: 1 }),
     'log-samples': Flags.boolean({ default: false, description: 'record prompts and outputs in each run\'s samples.jsonl' }),
     quiet: Flags.boolean({ default: false, description: 'no progress output' }),
+    device: Flags.string({ description: 'device preset or YAML file for the modeled latency', default: DEFAULT_DEVICE, helpValue: 'PRESET|FILE' }),
     threads: threadsFlag,
   };
 
@@ -73,6 +75,7 @@ export default class Sweep extends MoeEvalCommand {
       seed: flags.seed,
       threads: flags.threads,
       logSamples: flags['log-samples'],
+      device: flags.device,
       routing: { policy: flags.policy, 'lru-order': flags['lru-order'], 'cache-reset': flags['cache-reset'], 'prefill-cache': flags['prefill-cache'] },
       argv: this.argv,
       progress: (p) => createProgress(p.id, flags.quiet || this.jsonEnabled()),

@@ -5,6 +5,7 @@
 // routing trace.
 
 import type { DatasetIdentity } from '../data/types.js';
+import type { ModeledLatency } from '../latency/modeled.js';
 import type { RoutingRunReport } from '../routing/run-report.js';
 
 export const RESULTS_SCHEMA = 'moe-eval.results/1';
@@ -85,6 +86,8 @@ export interface ResultsDocument {
   /** routing configuration, live cache statistics and the replays of the original trace */
   routing: RoutingRunReport;
   latency: LatencyReport;
+  /** per-token latency modeled for a target device (--device), labelled "modeled" */
+  modeled?: ModeledLatency;
   samples: { total: number; evaluated: number; errors: number; file: typeof SAMPLES_FILE };
 }
 

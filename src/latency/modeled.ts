@@ -1,0 +1,49 @@
+// Modeled per-token latency on a target device (issue 6): the time to run the active weights
+// (roofline: the larger of reading them from DRAM and doing their FLOPs) plus, for every expert
+// cache miss, reading that expert from storage (bytes / bandwidth + per-read latency). Loads and
+// compute are not overlapped (a stated simplification). The speed-up is against topk + LRU of the
+// same cache size, whose misses are the LRU replay of the run's original top-k trace.
+
+import type { DeviceProfile } from './device-profile.js';
+
+export interface ModelSizes {
+  /** weight bytes one token reads (everything but the routed experts it does not select) at stored precision */
+  activeBytes: number;
+  /** parameters one token uses (2 FLOPs each per token) */
+  activeParameters: number;
+  /** bytes of one routed expert at stored precision: what a miss loads */
+  bytesPerExpert: number;
+}
+
+export interface ModeledLatency {
+  label: 'modeled';
+  device: string;
+  deviceSource: string;
+  computeMsPerToken: number;
+  loadMsPerToken: number;
+  msPerToken: number;
+  tokensPerSecond: number;
+  /** topk + LRU at the same cache size (LRU replay of the original trace) */
+  topkLruMsPerToken: number | null;
+  speedupVsTopkLru: number | null;
+  assumptions: string;
+}
+
+export function modeledLatency(device: DeviceProfile, sizes: ModelSizes, missesPerToken: number, lruMissesPerToken: number | null): ModeledLatency {
+  const computeMs = Math.max(sizes.activeBytes / (device.dram.bandwidthGBps * 1e9), (2 * sizes.activeParameters) / (device.compute.gflops * 1e9)) * 1e3;
+  const perMissMs = (sizes.bytesPerExpert / (device.storage.readBandwidthMBps * 1e6)) * 1e3 + device.storage.perReadLatencyMs;
+  const msPerToken = computeMs + missesPerToken * perMissMs;
+  const ref = lruMissesPerToken === null ? null : computeMs + lruMissesPerToken * perMissMs;
+  return {
+    label: 'modeled',
+    device: device.name,
+    deviceSource: device.source,
+    computeMsPerToken: computeMs,
+    loadMsPerToken: missesPerToken * perMissMs,
+    msPerToken,
+    tokensPerSecond: 1000 / msPerToken,
+    topkLruMsPerToken: ref,
+    speedupVsTopkLru: ref === null ? null : ref / msPerToken,
+    assumptions: 'compute = max(active bytes / DRAM bandwidth, 2·active parameters / compute throughput); each miss adds expert bytes / storage bandwidth + per-read latency; no overlap of loads and compute',
+  };
+}
