@@ -18,6 +18,10 @@ import type { RoutingCheckpoint, TraceSegment } from './routing/index.js';
 import { mean, percentile } from './scoring/statistics.js';
 import { DEFAULT_DEVICE, loadDevice } from './latency/device-profile.js';
 import { modeledLatency, type ModelSizes } from './latency/modeled.js';
+import { cacheForMemoryLimit, memoryBudget, parseSize } from './latency/memory-budget.js';
+import { OffloadingExpertStore, type OffloadOptions } from './engine/offload-store.js';
+import type { Checkpoint } from './engine/checkpoint.js';
+import type { ModelSpec } from './engine/spec.js';
 import { adapterFor } from './tasks/adapters/registry.js';
 import { loadTask, type TaskConfig } from './tasks/task-config.js';
 import { loadTaskData } from './tasks/task-data.js';
@@ -38,6 +42,12 @@ export interface EvaluateOptions {
   resume: boolean;
   logSamples: boolean;
   threads?: number;
+  /** --offload: only the cached experts in memory, loaded from the weight files on a miss */
+  offload?: boolean;
+  /** --memory-limit SIZE: the largest cache that fits (or refuse --cache that does not) */
+  memoryLimit?: string;
+  /** --io-bandwidth MBPS: emulate slower storage for offloaded reads */
+  ioBandwidthMBps?: number;
   /** --device preset or file for the modeled latency (default phone-ufs40) */
   device?: string;
   /** task settings from flags (perplexity --protocol / --window) */
@@ -56,18 +66,24 @@ interface CheckpointFile {
 export interface LoadedModel {
   source: ModelSource;
   model: MoeModel;
+  /** set with --offload: the store the run's cache events drive */
+  offload: OffloadingExpertStore | null;
   facts: ModelFacts;
   tokenizer: TextTokenizer;
   loadMs: number;
 }
 
-export async function loadModelForEvaluation(modelFlag: string | undefined, threads?: number): Promise<LoadedModel> {
+export async function loadModelForEvaluation(modelFlag: string | undefined, threads?: number, offload?: OffloadOptions): Promise<LoadedModel> {
   const source = await resolveModel(modelFlag);
   const t0 = performance.now();
-  const model = await MoeModel.load(source.dir, { threads });
+  let store: OffloadingExpertStore | null = null;
+  const model = await MoeModel.load(source.dir, {
+    threads,
+    ...(offload ? { expertStore: (c: Checkpoint, s: ModelSpec) => (store = new OffloadingExpertStore(c, s, offload)) } : {}),
+  });
   try {
     const tokenizer = await loadTokenizer(source.dir, model.spec.eosTokenIds);
-    return { source, model, facts: modelFacts(model.checkpoint, model.spec), tokenizer, loadMs: performance.now() - t0 };
+    return { source, model, offload: store, facts: modelFacts(model.checkpoint, model.spec), tokenizer, loadMs: performance.now() - t0 };
   } catch (e) {
     await releaseModel(model);
     throw e;
@@ -81,7 +97,7 @@ export async function releaseModel(model: MoeModel): Promise<void> {
 
 /** One run: load the model, evaluate, release. */
 export async function evaluate(opts: EvaluateOptions): Promise<{ results: ResultsDocument; runDir: string }> {
-  const loaded = await loadModelForEvaluation(opts.model, opts.threads);
+  const loaded = await loadModelForEvaluation(opts.model, opts.threads, opts.offload ? { ioBandwidthMBps: opts.ioBandwidthMBps } : undefined);
   try {
     return await evaluateLoaded(loaded, opts);
   } finally {
@@ -97,9 +113,13 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
   const data = await loadTaskData(task, opts.data, numFewshot > 0);
   const device = loadDevice(opts.device ?? DEFAULT_DEVICE);
   const { source, model, facts, tokenizer, loadMs } = loaded;
+  const routingFlags = { ...opts.routing };
+  if (opts.memoryLimit !== undefined) routingFlags.cache = cacheForMemoryLimit(facts, parseSize(opts.memoryLimit), routingFlags.cache);
+  if (loaded.offload && routingFlags.cache === undefined) throw usageError('offload-needs-cache', '--offload needs --cache C or --memory-limit SIZE: the cache decides which experts stay in memory', 'add --cache or --memory-limit');
+  loaded.offload?.reset();
   const maxLength = model.spec.maxPositionEmbeddings ?? 2048;
   const units = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: opts.limit, maxLength, settings });
-  const controller = createRouting(opts.routing, model.spec, facts.bytesPerExpert);
+  const controller = createRouting(routingFlags, model.spec, facts.bytesPerExpert, loaded.offload ?? undefined);
 
   const config = {
     task: task.task,
@@ -118,7 +138,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
     cacheReset: opts.routing['cache-reset'],
     prefillCache: opts.routing['prefill-cache'],
   };
-  const header: Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'modeled' | 'samples'> = {
+  const header: Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'memory' | 'modeled' | 'samples'> = {
     schema: RESULTS_SCHEMA,
     run: { status: 'partial', createdAt: new Date().toISOString(), finishedAt: null, tool: toolIdentity(), argv: opts.argv },
     task: { name: task.task, version: task.version, outputType: task.outputType, numFewshot, limit: opts.limit, settings: task.outputType === 'loglikelihood_rolling' ? settings : {} },
@@ -137,7 +157,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
   let done: SampleRecord[] = [];
   let doneSegments: TraceSegment[][] = [];
   if (opts.resume) {
-    ({ done, doneSegments } = readResumeState(runDir, header, controller));
+    ({ done, doneSegments } = readResumeState(runDir, header, controller, loaded.offload));
   } else if (existsSync(join(runDir, SAMPLES_FILE))) {
     throw usageError('output-exists', `--output ${runDir} already holds a run (${SAMPLES_FILE})`, 'pass --resume to continue it, or choose another --output directory');
   }
@@ -203,6 +223,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
     groups,
     routing,
     latency: latencyOf(records, loadMs),
+    memory: memoryReport(loaded, facts, routingFlags.cache, opts),
     modeled: modeledLatency(device, modelSizes(facts), routing.summary.missesPerToken ?? 0, routing.replays?.summary.lru.missesPerToken ?? null),
     samples: { total: units.length, evaluated: records.length, errors: records.length - scored.length, file: SAMPLES_FILE },
   };
@@ -211,7 +232,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
 }
 
 /** Continue a run: same identity, finished samples as recorded, routing state from the checkpoint. */
-function readResumeState(runDir: string, header: { task: unknown; model: unknown; dataset: unknown; config: unknown }, controller: ReturnType<typeof createRouting>) {
+function readResumeState(runDir: string, header: { task: unknown; model: unknown; dataset: unknown; config: unknown }, controller: ReturnType<typeof createRouting>, store: OffloadingExpertStore | null) {
   const resultsPath = join(runDir, RESULTS_FILE);
   if (!existsSync(resultsPath)) throw usageError('resume-nothing', `--resume: ${runDir} holds no run (${RESULTS_FILE} missing)`, 'start the run without --resume');
   const previous = JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, unknown>;
@@ -233,6 +254,8 @@ function readResumeState(runDir: string, header: { task: unknown; model: unknown
   const doneSegments = new SampleJournal<TraceSegment[]>(join(runDir, TRACE_SEGMENTS_FILE)).readExisting().slice(0, n);
   if (done.length < n) throw usageError('resume-corrupt', `--resume: ${runDir} records ${done.length} samples but its checkpoint counts ${n}`, 'start a new run');
   if (cp) controller.restoreCheckpoint(cp.routing, doneSegments);
+  // an offloading store holds what the restored caches hold
+  for (const { layer, expert } of controller.residentExperts()) store?.onLoad(layer, expert);
   return { done, doneSegments };
 }
 
@@ -256,6 +279,23 @@ function latencyOf(records: SampleRecord[], loadMs: number): LatencyReport {
 }
 
 const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Peak memory and, with --offload, what the store read (measured: a timing-like field). */
+function memoryReport(loaded: LoadedModel, facts: ModelFacts, cache: number | undefined, opts: EvaluateOptions): Record<string, unknown> {
+  const budget = memoryBudget(facts);
+  return {
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    offload: Boolean(loaded.offload),
+    ...(loaded.offload
+      ? {
+          ...loaded.offload.stats,
+          boundBytes: budget.boundBytes(cache ?? facts.experts),
+          bound: `dense ${budget.denseBytes} + ${cache} × ${budget.moeLayers} × ${budget.expertBytes} + overhead ${budget.overheadBytes} bytes`,
+          ioBandwidth: opts.ioBandwidthMBps ? { mbps: opts.ioBandwidthMBps, label: 'emulated' } : null,
+        }
+      : {}),
+  };
+}
 
 /** Bytes and parameters per token for the latency model (stored precision, assumed uniform). */
 function modelSizes(f: ModelFacts): ModelSizes {

@@ -21,6 +21,9 @@ export const taskFlags = {
   resume: Flags.boolean({ description: 'continue the run in --output, skipping finished samples', default: false }),
   'log-samples': Flags.boolean({ description: 'record prompt, target, raw output and extracted answer of every sample in samples.jsonl', default: false }),
   quiet: Flags.boolean({ description: 'no progress output', default: false }),
+  offload: Flags.boolean({ description: 'keep only the cached experts in memory and read an expert from the weight files on every miss (needs --cache or --memory-limit)', default: false, helpGroup: 'CACHE' }),
+  'memory-limit': Flags.string({ description: 'memory budget, e.g. 6GiB: the largest --cache that fits, or exit 2 if --cache does not fit', helpValue: 'SIZE', helpGroup: 'CACHE' }),
+  'io-bandwidth': Flags.integer({ description: 'emulate storage of this read bandwidth for offloaded experts (MB/s, labelled emulated)', min: 1, helpValue: 'MBPS', helpGroup: 'CACHE' }),
   device: Flags.string({ description: `device for the modeled latency: a preset (${devicePresets().join(', ')}) or a device YAML file`, default: DEFAULT_DEVICE, helpValue: 'PRESET|FILE' }),
   threads: threadsFlag,
   ...routingFlags,
@@ -37,6 +40,9 @@ export interface TaskFlagValues extends RoutingFlagValues {
   'log-samples': boolean;
   quiet: boolean;
   device: string;
+  offload: boolean;
+  'memory-limit'?: string;
+  'io-bandwidth'?: number;
   threads?: number;
 }
 
@@ -54,6 +60,9 @@ export abstract class TaskCommand extends MoeEvalCommand {
       logSamples: flags['log-samples'],
       threads: flags.threads,
       device: flags.device,
+      offload: flags.offload,
+      memoryLimit: flags['memory-limit'],
+      ioBandwidthMBps: flags['io-bandwidth'],
       settings,
       routing: flags,
       argv: this.argv,

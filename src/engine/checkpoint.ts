@@ -35,8 +35,8 @@ export class Checkpoint {
     return this.fileFor(name).info(name)!;
   }
 
-  /** One tensor as float32, optionally checked against the expected shape. */
-  readF32(name: string, shape?: readonly number[]): Float32Array {
+  /** One tensor as float32, optionally checked against the expected shape, optionally into `out`. */
+  readF32(name: string, shape?: readonly number[], out?: Float32Array): Float32Array {
     const file = this.fileFor(name);
     if (shape) {
       const actual = file.info(name)!.shape;
@@ -44,7 +44,7 @@ export class Checkpoint {
         throw inputError('tensor-shape', `${file.path}: tensor ${name} has shape [${actual}], expected [${shape}]`, 'config.json does not match the weights');
       }
     }
-    return file.readF32(name);
+    return file.readF32(name, out);
   }
 
   readBytes(name: string): Uint8Array {

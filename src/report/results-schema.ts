@@ -86,6 +86,8 @@ export interface ResultsDocument {
   /** routing configuration, live cache statistics and the replays of the original trace */
   routing: RoutingRunReport;
   latency: LatencyReport;
+  /** peak resident memory and, with --offload, expert reads (measured) */
+  memory?: Record<string, unknown>;
   /** per-token latency modeled for a target device (--device), labelled "modeled" */
   modeled?: ModeledLatency;
   samples: { total: number; evaluated: number; errors: number; file: typeof SAMPLES_FILE };

@@ -334,6 +334,15 @@ export class RoutingController implements ExpertRouting {
     return { ...this.running };
   }
 
+  /** Experts resident in the live caches now (e.g. for an offloading store after a restore). */
+  residentExperts(): { layer: number; expert: number }[] {
+    const out: { layer: number; expert: number }[] = [];
+    this.caches?.forEach((cache, slot) => {
+      for (let id = 0; id < this.numExperts; id++) if (cache.isResident(id)) out.push({ layer: this.layers[slot], expert: id });
+    });
+    return out;
+  }
+
   /** The sample id of the current unit (as given to beginSample). */
   get currentSample(): string | number {
     return this.sampleId;
