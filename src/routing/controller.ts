@@ -55,6 +55,8 @@ export interface RoutingControllerOptions {
   /** --trace FILE sink; closed by finish() */
   trace?: TraceSink | null;
   listener?: RoutingCacheListener | null;
+  /** --delta-avg: Δavg per MoE layer fixed for the whole run (cache-prior), from `moe-eval calibrate` */
+  deltaAvg?: { source: string; layers: { layer: number; deltaAvg: number }[] } | null;
 }
 
 /** A resume checkpoint: JSON-safe (typed arrays encoded by util/typed-json). */
@@ -150,7 +152,8 @@ export class RoutingController implements ExpertRouting {
     this.slotOfLayer = new Int32Array(this.layers.length > 0 ? this.layers[this.layers.length - 1] + 1 : 0).fill(-1);
     this.layers.forEach((layer, slot) => (this.slotOfLayer[layer] = slot));
 
-    this.strategy = createStrategy(opts.strategy ?? DEFAULT_STRATEGY, opts.strategyParams ?? {}, { rule, numLayers: this.layers.length });
+    const fixedDeltaAvg = opts.deltaAvg ? fixedDeltaAvgBySlot(this.layers, opts.deltaAvg) : null;
+    this.strategy = createStrategy(opts.strategy ?? DEFAULT_STRATEGY, opts.strategyParams ?? {}, { rule, numLayers: this.layers.length, fixedDeltaAvg });
     this.lruOrder = parseUpdateOrder(opts.lruOrder);
     this.cacheReset = parseCacheReset(opts.cacheReset);
     this.prefillCache = parsePrefillCache(opts.prefillCache);
@@ -215,6 +218,7 @@ export class RoutingController implements ExpertRouting {
       bytesPerExpert: this.bytesPerExpert,
       router: { kind: rule.kind, description: rule.description, numExperts: E, topK: k },
       moeLayers: [...this.layers],
+      fixedDeltaAvg: fixedDeltaAvg ? [...fixedDeltaAvg] : null,
       conventions: [...ROUTING_CONVENTIONS],
     };
   }
@@ -501,6 +505,18 @@ export class RoutingController implements ExpertRouting {
   private assertOpen(): void {
     if (this.report) throw runtimeError('routing-finished', 'the routing controller is finished; create a new one per run');
   }
+}
+
+/** One Δavg per MoE layer of the model, from a calibration file; any gap is a usage error naming the file. */
+function fixedDeltaAvgBySlot(layers: readonly number[], d: NonNullable<RoutingControllerOptions['deltaAvg']>): number[] {
+  const byLayer = new Map(d.layers.map((l) => [l.layer, l.deltaAvg]));
+  return layers.map((layer) => {
+    const v = byLayer.get(layer);
+    if (v === undefined || !Number.isFinite(v) || v < 0) {
+      throw usageError('delta-avg-missing-layer', `--delta-avg ${d.source} has no valid Δavg for MoE layer ${layer}`, 'write the file with `moe-eval calibrate` on the same model');
+    }
+    return v;
+  });
 }
 
 function sortedLayers(moeLayers: readonly number[]): number[] {

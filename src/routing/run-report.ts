@@ -22,6 +22,8 @@ export interface RoutingConfigRecord {
   router: { kind: string; description: string; numExperts: number; topK: number };
   /** decoder-layer indices with routed experts, ascending */
   moeLayers: number[];
+  /** --delta-avg: the Δavg per MoE layer (ascending layers) fixed for the run, else null (running means) */
+  fixedDeltaAvg: number[] | null;
   /** the tie rules and definitions the contract leaves open, as this run applied them */
   conventions: string[];
 }

@@ -56,9 +56,10 @@ export class CachePriorStrategy implements RoutingStrategy {
       if (v > max) max = v;
       if (v < min) min = v;
     }
-    this.deltaSum[slot] += max - min;
     this.deltaEvents[slot] += 1;
-    const boost = this.lambda * (this.deltaSum[slot] / this.deltaEvents[slot]);
+    const fixed = this.ctx.fixedDeltaAvg;
+    if (!fixed) this.deltaSum[slot] += max - min;
+    const boost = this.lambda * (fixed ? fixed[slot] : this.deltaSum[slot] / this.deltaEvents[slot]);
     if (boost === 0) {
       // z' = z exactly: the rule's ranking of z is already in ev.order
       for (let i = 0; i < topK; i++) selected[i] = ev.order[i];
@@ -75,6 +76,8 @@ export class CachePriorStrategy implements RoutingStrategy {
 
   layerState(slot: number): Record<string, number> {
     const events = this.deltaEvents[slot];
+    const fixed = this.ctx.fixedDeltaAvg;
+    if (fixed) return { deltaAvg: fixed[slot], deltaEvents: events, fixed: 1 };
     return { deltaAvg: events > 0 ? this.deltaSum[slot] / events : 0, deltaSum: this.deltaSum[slot], deltaEvents: events };
   }
 
@@ -91,8 +94,9 @@ export class CachePriorStrategy implements RoutingStrategy {
     this.deltaEvents.set(s.deltaEvents);
   }
 
-  /** Δavg of a layer slot so far (0 before its first event). */
+  /** Δavg of a layer slot so far (0 before its first event), or the fixed one. */
   deltaAvg(slot: number): number {
+    if (this.ctx.fixedDeltaAvg) return this.ctx.fixedDeltaAvg[slot];
     const events = this.deltaEvents[slot];
     return events > 0 ? this.deltaSum[slot] / events : 0;
   }

@@ -58,6 +58,11 @@ export interface StrategyContext {
   readonly rule: RouterRule;
   /** number of MoE layers of the run (per-layer state is indexed by slot) */
   readonly numLayers: number;
+  /**
+   * Δavg per layer slot fixed up front (--delta-avg FILE from `moe-eval calibrate`): cache-prior uses
+   * these instead of its running means, so no state crosses samples and shards equal one long run.
+   */
+  readonly fixedDeltaAvg?: readonly number[] | null;
 }
 
 export interface StrategyDefinition {
