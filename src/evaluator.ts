@@ -4,7 +4,7 @@
 // killed run continues with --resume and ends with the same results as an uninterrupted one.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { MoeEvalError, usageError } from './errors.js';
 import { Engine } from './engine/engine.js';
@@ -12,12 +12,11 @@ import { modelFacts, type ModelFacts } from './engine/inspect.js';
 import { MoeModel } from './engine/model.js';
 import { PACKAGE_ROOT, resolveModel, type ModelSource } from './engine/model-source.js';
 import { createRouting, type RoutingFlagValues } from './cli/routing-flags.js';
-import { RESULTS_FILE, RESULTS_SCHEMA, SAMPLES_FILE, type LatencyReport, type ResultsDocument, type SampleRecord } from './report/results-schema.js';
+import { RESULTS_FILE, RESULTS_SCHEMA, SAMPLES_FILE, type ResultsDocument, type SampleRecord } from './report/results-schema.js';
 import { SampleJournal, writeJsonAtomic } from './report/run-files.js';
 import type { RoutingCheckpoint, TraceSegment } from './routing/index.js';
-import { mean, percentile } from './scoring/statistics.js';
 import { DEFAULT_DEVICE, loadDevice } from './latency/device-profile.js';
-import { modeledLatency, type ModelSizes } from './latency/modeled.js';
+import { assembleResults, modelSizes, type ResultsHeader } from './results.js';
 import { cacheForMemoryLimit, memoryBudget, parseSize } from './latency/memory-budget.js';
 import { OffloadingExpertStore, type OffloadOptions } from './engine/offload-store.js';
 import type { Checkpoint } from './engine/checkpoint.js';
@@ -27,6 +26,7 @@ import { loadTask, type TaskConfig } from './tasks/task-config.js';
 import { loadTaskData } from './tasks/task-data.js';
 import { loadTokenizer, type TextTokenizer } from './tasks/tokenizer.js';
 import type { ProgressReporter } from './cli/progress.js';
+import { identityHash, inShard, type Shard } from './shard.js';
 
 export const CHECKPOINT_FILE = 'routing-checkpoint.json';
 export const TRACE_SEGMENTS_FILE = 'routing-trace-segments.jsonl';
@@ -50,6 +50,8 @@ export interface EvaluateOptions {
   ioBandwidthMBps?: number;
   /** --device preset or file for the modeled latency (default phone-ufs40) */
   device?: string;
+  /** --shard: evaluate only this shard's samples (index mod count) */
+  shard?: Shard | null;
   /** task settings from flags (perplexity --protocol / --window) */
   settings: Record<string, unknown>;
   routing: RoutingFlagValues;
@@ -118,7 +120,9 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
   if (loaded.offload && routingFlags.cache === undefined) throw usageError('offload-needs-cache', '--offload needs --cache C or --memory-limit SIZE: the cache decides which experts stay in memory', 'add --cache or --memory-limit');
   loaded.offload?.reset();
   const maxLength = model.spec.maxPositionEmbeddings ?? 2048;
-  const units = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: opts.limit, maxLength, settings });
+  const allUnits = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: opts.limit, maxLength, settings });
+  const shard = opts.shard ?? null;
+  const units = allUnits.filter((u) => inShard(u.index, shard));
   const controller = createRouting(routingFlags, model.spec, facts.bytesPerExpert, loaded.offload ?? undefined);
 
   const config = {
@@ -138,7 +142,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
     cacheReset: opts.routing['cache-reset'],
     prefillCache: opts.routing['prefill-cache'],
   };
-  const header: Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'memory' | 'modeled' | 'samples'> = {
+  const header: ResultsHeader = {
     schema: RESULTS_SCHEMA,
     run: { status: 'partial', createdAt: new Date().toISOString(), finishedAt: null, tool: toolIdentity(), argv: opts.argv },
     task: { name: task.task, version: task.version, outputType: task.outputType, numFewshot, limit: opts.limit, settings: task.outputType === 'loglikelihood_rolling' ? settings : {} },
@@ -150,6 +154,14 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
     dataset: data.identity,
     config,
   };
+  if (shard) {
+    // what every shard of the same full run shares: content hashes, never paths
+    const identity = {
+      task: header.task, config, dataset: { kind: data.identity.kind, split: data.identity.split, sha256: data.identity.sha256, rows: data.identity.rows },
+      model: { configSha256: facts.configSha256, weightFiles: facts.weightFiles.map((w) => ({ file: basename(w.path), sizeBytes: w.sizeBytes })) },
+    };
+    header.shard = { index: shard.index, count: shard.count, runIdentity: identityHash(identity), fullRunSamples: allUnits.length };
+  }
 
   const runDir = resolve(opts.output ?? defaultRunDir(task, opts.routing));
   const journal = new SampleJournal<SampleRecord>(join(runDir, SAMPLES_FILE));
@@ -213,20 +225,11 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
   journal.close();
   segments.close();
 
-  const routing = controller.finish();
-  const scored = records.filter((r) => r.error === null);
-  const { metrics, groups } = adapterFor(task.outputType).aggregate(task, scored.map((r) => ({ group: r.group, values: r.values })), settings);
-  const results: ResultsDocument = {
-    ...header,
-    run: { ...header.run, status: 'complete', finishedAt: new Date().toISOString() },
-    metrics,
-    groups,
-    routing,
-    latency: latencyOf(records, loadMs),
-    memory: memoryReport(loaded, facts, routingFlags.cache, opts),
-    modeled: modeledLatency(device, modelSizes(facts), routing.summary.missesPerToken ?? 0, routing.replays?.summary.lru.missesPerToken ?? null),
-    samples: { total: units.length, evaluated: records.length, errors: records.length - scored.length, file: SAMPLES_FILE },
-  };
+  const results = assembleResults({
+    header, task, settings, records, totalUnits: units.length, routing: controller.finish(), loadMs,
+    memory: memoryReport(loaded, facts, routingFlags.cache, opts), device, sizes: modelSizes(facts),
+    run: { status: 'complete', finishedAt: new Date().toISOString() },
+  });
   writeJsonAtomic(join(runDir, RESULTS_FILE), results);
   return { results, runDir };
 }
@@ -259,25 +262,6 @@ function readResumeState(runDir: string, header: { task: unknown; model: unknown
   return { done, doneSegments };
 }
 
-function latencyOf(records: SampleRecord[], loadMs: number): LatencyReport {
-  const prefillTokens = sumOf(records.map((r) => r.latency.prefillTokens));
-  const prefillMs = sumOf(records.map((r) => r.latency.prefillMs));
-  const decode = records.flatMap((r) => r.latency.decodeMs);
-  const decodeMean = decode.length ? mean(decode) : null;
-  return {
-    loadMs,
-    evalMs: prefillMs + sumOf(decode),
-    prefill: { tokens: prefillTokens, totalMs: prefillMs, msPerToken: prefillTokens ? prefillMs / prefillTokens : null, tokensPerSecond: prefillMs ? (1000 * prefillTokens) / prefillMs : null },
-    decode: {
-      tokens: decode.length,
-      meanMs: decodeMean,
-      p50Ms: decode.length ? percentile(decode, 50) : null,
-      p95Ms: decode.length ? percentile(decode, 95) : null,
-      tokensPerSecond: decodeMean ? 1000 / decodeMean : null,
-    },
-  };
-}
-
 const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** Peak memory and, with --offload, what the store read (measured: a timing-like field). */
@@ -295,13 +279,6 @@ function memoryReport(loaded: LoadedModel, facts: ModelFacts, cache: number | un
         }
       : {}),
   };
-}
-
-/** Bytes and parameters per token for the latency model (stored precision, assumed uniform). */
-function modelSizes(f: ModelFacts): ModelSizes {
-  const paramsPerExpert = 3 * f.hiddenSize * f.expertIntermediateSize;
-  const bytesPerParameter = paramsPerExpert > 0 ? f.bytesPerExpert / paramsPerExpert : 4;
-  return { activeBytes: f.activeParameters * bytesPerParameter, activeParameters: f.activeParameters, bytesPerExpert: f.bytesPerExpert };
 }
 
 function defaultRunDir(task: TaskConfig, r: RoutingFlagValues): string {

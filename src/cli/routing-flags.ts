@@ -2,7 +2,9 @@
 // command, and their translation into a RoutingController. Validation lives in src/routing; the
 // flags only parse numbers and list the valid ids.
 
+import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
+import { inputError } from '../errors.js';
 import {
   CACHE_POLICY_IDS,
   CACHE_RESET_MODES,
@@ -33,6 +35,7 @@ export const routingFlags = {
   'cache-reset': Flags.string({ description: 'empty the caches at every evaluation unit, or never', options: [...CACHE_RESET_MODES], default: DEFAULT_CACHE_RESET, helpGroup: 'CACHE' }),
   'prefill-cache': Flags.string({ description: 'prompt tokens: count (like any token), warm (update caches and Δavg, not counted), skip (own top-k, untouched)', options: [...PREFILL_CACHE_MODES], default: DEFAULT_PREFILL_CACHE, helpGroup: 'CACHE' }),
   trace: Flags.string({ description: 'write one JSON line per routing event to FILE', helpValue: 'FILE', helpGroup: 'CACHE' }),
+  'delta-avg': Flags.string({ description: 'cache-prior: use the per-layer Δavg of FILE (from `moe-eval calibrate`) instead of running means, so no state crosses samples (exact sharding)', helpValue: 'FILE', helpGroup: 'ROUTING' }),
 };
 
 export interface RoutingFlagValues {
@@ -47,6 +50,7 @@ export interface RoutingFlagValues {
   'cache-reset': string;
   'prefill-cache': string;
   trace?: string;
+  'delta-avg'?: string;
 }
 
 /** a real number flag; NaN reaches the validators, which name the flag and its range */
@@ -65,5 +69,22 @@ export function createRouting(flags: RoutingFlagValues, spec: ModelSpec, bytesPe
     bytesPerExpert,
     trace: flags.trace ? openTraceFile(flags.trace) : null,
     listener: listener ?? null,
+    deltaAvg: flags['delta-avg'] ? readDeltaAvgFile(flags['delta-avg']) : null,
   });
 }
+
+/** A `moe-eval calibrate` file: { schema, layers: [{ layer, deltaAvg, events }] }. */
+export function readDeltaAvgFile(path: string): { source: string; layers: { layer: number; deltaAvg: number }[] } {
+  let doc: { schema?: string; layers?: { layer: number; deltaAvg: number }[] };
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw inputError('delta-avg-unreadable', `--delta-avg ${path}: ${(e as Error).message}`, 'pass a file written by `moe-eval calibrate`');
+  }
+  if (doc.schema !== DELTA_AVG_SCHEMA || !Array.isArray(doc.layers)) {
+    throw inputError('delta-avg-invalid', `--delta-avg ${path}: not a ${DELTA_AVG_SCHEMA} document`, 'pass a file written by `moe-eval calibrate`');
+  }
+  return { source: path, layers: doc.layers };
+}
+
+export const DELTA_AVG_SCHEMA = 'moe-eval.delta-avg/1';

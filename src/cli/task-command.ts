@@ -9,6 +9,7 @@ import { modelFlag, threadsFlag } from './flags.js';
 import { createProgress } from './progress.js';
 import { routingFlags, type RoutingFlagValues } from './routing-flags.js';
 import { formatResults } from './format-results.js';
+import { parseShard } from '../shard.js';
 import { DEFAULT_DEVICE, devicePresets } from '../latency/device-profile.js';
 
 export const taskFlags = {
@@ -24,6 +25,8 @@ export const taskFlags = {
   offload: Flags.boolean({ description: 'keep only the cached experts in memory and read an expert from the weight files on every miss (needs --cache or --memory-limit)', default: false, helpGroup: 'CACHE' }),
   'memory-limit': Flags.string({ description: 'memory budget, e.g. 6GiB: the largest --cache that fits, or exit 2 if --cache does not fit', helpValue: 'SIZE', helpGroup: 'CACHE' }),
   'io-bandwidth': Flags.integer({ description: 'emulate storage of this read bandwidth for offloaded experts (MB/s, labelled emulated)', min: 1, helpValue: 'MBPS', helpGroup: 'CACHE' }),
+  shard: Flags.string({ description: 'evaluate shard I of N (samples with index mod N = I; I 0-based); auto/N takes I from --shard-index-env, JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID', helpValue: 'I/N', helpGroup: 'SHARDING' }),
+  'shard-index-env': Flags.string({ description: 'environment variable holding the shard index for --shard auto/N', helpValue: 'NAME', helpGroup: 'SHARDING' }),
   device: Flags.string({ description: `device for the modeled latency: a preset (${devicePresets().join(', ')}) or a device YAML file`, default: DEFAULT_DEVICE, helpValue: 'PRESET|FILE' }),
   threads: threadsFlag,
   ...routingFlags,
@@ -41,6 +44,8 @@ export interface TaskFlagValues extends RoutingFlagValues {
   quiet: boolean;
   device: string;
   offload: boolean;
+  shard?: string;
+  'shard-index-env'?: string;
   'memory-limit'?: string;
   'io-bandwidth'?: number;
   threads?: number;
@@ -61,6 +66,7 @@ export abstract class TaskCommand extends MoeEvalCommand {
       threads: flags.threads,
       device: flags.device,
       offload: flags.offload,
+      shard: parseShard(flags.shard, flags['shard-index-env']),
       memoryLimit: flags['memory-limit'],
       ioBandwidthMBps: flags['io-bandwidth'],
       settings,

@@ -9,6 +9,7 @@ import { usageError } from '../errors.js';
 import { runSweep, type SweepRun } from '../sweep.js';
 import { STRATEGY_IDS } from '../routing/index.js';
 import { DEFAULT_DEVICE } from '../latency/device-profile.js';
+import { inShard, parseShard } from '../shard.js';
 
 const list = (flag: string, v: string | undefined, parse: (s: string) => number | string): (number | string)[] => {
   if (v === undefined || v === '') return [];
@@ -50,13 +51,18 @@ export default class Sweep extends MoeEvalCommand {
     quiet: Flags.boolean({ default: false, description: 'no progress output' }),
     device: Flags.string({ description: 'device preset or YAML file for the modeled latency', default: DEFAULT_DEVICE, helpValue: 'PRESET|FILE' }),
     threads: threadsFlag,
+    shard: Flags.string({ description: 'run grid point i only if i mod N = I (I 0-based; auto/N reads the index from the environment)', helpValue: 'I/N', helpGroup: 'SHARDING' }),
+    'shard-index-env': Flags.string({ description: 'environment variable holding the shard index for --shard auto/N', helpValue: 'NAME', helpGroup: 'SHARDING' }),
+    'delta-avg': routingFlags['delta-avg'],
   };
 
   async run(): Promise<SweepResult> {
     const { flags } = await this.parse(Sweep);
     const tasks = list('task', flags.task, String) as string[];
     if (flags.data && tasks.length > 1) throw usageError('sweep-data-many-tasks', '--data applies to one task, but the sweep has several', 'sweep one task per --data, or drop --data to use the embedded sets');
+    const shard = parseShard(flags.shard, flags['shard-index-env']);
     const runs: SweepRun[] = await runSweep({
+      select: (points) => points.filter((_, i) => inShard(i, shard)),
       grid: {
         tasks,
         caches: list('cache', flags.cache, Number) as number[],
@@ -76,7 +82,7 @@ export default class Sweep extends MoeEvalCommand {
       threads: flags.threads,
       logSamples: flags['log-samples'],
       device: flags.device,
-      routing: { policy: flags.policy, 'lru-order': flags['lru-order'], 'cache-reset': flags['cache-reset'], 'prefill-cache': flags['prefill-cache'] },
+      routing: { policy: flags.policy, 'lru-order': flags['lru-order'], 'cache-reset': flags['cache-reset'], 'prefill-cache': flags['prefill-cache'], 'delta-avg': flags['delta-avg'] },
       argv: this.argv,
       progress: (p) => createProgress(p.id, flags.quiet || this.jsonEnabled()),
       onPoint: (p, status, dir) => !this.jsonEnabled() && this.note(`${p.id}: ${status === 'skipped' ? 'already complete, skipped' : 'done'} (${dir})`),

@@ -27,9 +27,11 @@ export interface ModeledLatency {
   topkLruMsPerToken: number | null;
   speedupVsTopkLru: number | null;
   assumptions: string;
+  /** what the model was computed from, so merged shards can recompute it */
+  inputs: { storage: DeviceProfile['storage']; dram: DeviceProfile['dram']; compute: DeviceProfile['compute']; sizes: ModelSizes; missesPerToken: number; lruMissesPerToken: number | null };
 }
 
-export function modeledLatency(device: DeviceProfile, sizes: ModelSizes, missesPerToken: number, lruMissesPerToken: number | null): ModeledLatency {
+export function modeledLatency(device: Pick<DeviceProfile, 'name' | 'source' | 'storage' | 'dram' | 'compute'>, sizes: ModelSizes, missesPerToken: number, lruMissesPerToken: number | null): ModeledLatency {
   const computeMs = Math.max(sizes.activeBytes / (device.dram.bandwidthGBps * 1e9), (2 * sizes.activeParameters) / (device.compute.gflops * 1e9)) * 1e3;
   const perMissMs = (sizes.bytesPerExpert / (device.storage.readBandwidthMBps * 1e6)) * 1e3 + device.storage.perReadLatencyMs;
   const msPerToken = computeMs + missesPerToken * perMissMs;
@@ -45,5 +47,6 @@ export function modeledLatency(device: DeviceProfile, sizes: ModelSizes, missesP
     topkLruMsPerToken: ref,
     speedupVsTopkLru: ref === null ? null : ref / msPerToken,
     assumptions: 'compute = max(active bytes / DRAM bandwidth, 2·active parameters / compute throughput); each miss adds expert bytes / storage bandwidth + per-read latency; no overlap of loads and compute',
+    inputs: { storage: device.storage, dram: device.dram, compute: device.compute, sizes, missesPerToken, lruMissesPerToken },
   };
 }

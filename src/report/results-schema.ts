@@ -51,6 +51,8 @@ export interface ResultsDocument {
     tool: { name: 'moe-eval'; version: string; gitSha: string | null; node: string };
     /** the command line that produced it (argv after the binary) */
     argv: string[];
+    /** set by `moe-eval merge`: the shards it joined and whether the result equals one unsharded run */
+    merge?: { shards: number; dirs: string[]; identicalToUnsharded: boolean; reasons: string[] };
   };
   task: {
     name: string;
@@ -91,6 +93,8 @@ export interface ResultsDocument {
   /** per-token latency modeled for a target device (--device), labelled "modeled" */
   modeled?: ModeledLatency;
   samples: { total: number; evaluated: number; errors: number; file: typeof SAMPLES_FILE };
+  /** present on the result of one shard (--shard I/N): merge them with `moe-eval merge` */
+  shard?: { index: number; count: number; runIdentity: string; fullRunSamples: number };
 }
 
 /** One evaluated document (one line of samples.jsonl). */

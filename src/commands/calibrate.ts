@@ -1,0 +1,64 @@
+// `moe-eval calibrate`: measures the per-layer Δavg (mean of max(z) − min(z) of the router logits)
+// of the model's own routing on a task, and writes it for --delta-avg, so that sharded runs of
+// cache-prior share one fixed Δavg instead of each estimating its own (issue 9).
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { MoeEvalCommand } from '../cli/base-command.js';
+import { modelFlag, threadsFlag } from '../cli/flags.js';
+import { createProgress } from '../cli/progress.js';
+import { DELTA_AVG_SCHEMA } from '../cli/routing-flags.js';
+import { evaluateLoaded, loadModelForEvaluation, releaseModel } from '../evaluator.js';
+import { writeJsonAtomic } from '../report/run-files.js';
+import { taskNames } from '../tasks/task-config.js';
+
+export interface CalibrationFile {
+  schema: typeof DELTA_AVG_SCHEMA;
+  model: { path: string; configSha256: string };
+  task: string;
+  samples: number;
+  layers: { layer: number; deltaAvg: number; events: number }[];
+}
+
+export default class Calibrate extends MoeEvalCommand {
+  static override description = 'Measure the per-layer Δavg of the model\'s own routing on a task and write it for --delta-avg (fixed cache-prior state for exact sharding)';
+  static override examples = ['<%= config.bin %> calibrate mmlu --limit 5 --out delta-avg.json', '<%= config.bin %> mmlu --cache 8 --strategy cache-prior --lambda 0.25 --delta-avg delta-avg.json --shard 0/4'];
+  static override args = { task: Args.string({ description: `task (${taskNames().join(', ')})`, required: true }) };
+  static override flags = {
+    model: modelFlag,
+    data: Flags.string({ description: 'dataset (default: the task\'s embedded set)', helpValue: 'PATH|HF_ID' }),
+    limit: Flags.integer({ description: 'documents to calibrate on (per subject for MMLU)', min: 1 }),
+    'num-fewshot': Flags.integer({ min: 0, description: 'few-shot examples (default: the task\'s)' }),
+    out: Flags.string({ description: 'calibration file to write', required: true, helpValue: 'FILE' }),
+    quiet: Flags.boolean({ default: false, description: 'no progress output' }),
+    threads: threadsFlag,
+  };
+
+  async run(): Promise<CalibrationFile> {
+    const { args, flags } = await this.parse(Calibrate);
+    const loaded = await loadModelForEvaluation(flags.model, flags.threads);
+    try {
+      // cache-prior with λ = 0 routes exactly as topk and keeps the running Δavg of every layer
+      const { results } = await evaluateLoaded(loaded, {
+        task: args.task, model: flags.model, data: flags.data, limit: flags.limit ?? null, numFewshot: flags['num-fewshot'], seed: 1234,
+        output: join(mkdtempSync(join(tmpdir(), 'moe-eval-calibrate-')), 'run'), resume: false, logSamples: false, settings: {},
+        routing: { strategy: 'cache-prior', lambda: '0', cache: loaded.facts.experts, policy: 'lru', 'lru-order': 'weight-desc-first', 'cache-reset': 'per-sample', 'prefill-cache': 'count' },
+        argv: this.argv, progress: createProgress(`calibrate ${args.task}`, flags.quiet || this.jsonEnabled()),
+      });
+      const file: CalibrationFile = {
+        schema: DELTA_AVG_SCHEMA,
+        model: { path: loaded.source.dir, configSha256: loaded.facts.configSha256 },
+        task: args.task,
+        samples: results.samples.evaluated,
+        layers: (results.routing.strategyState ?? []).map((s) => ({ layer: s.layer, deltaAvg: s.deltaAvg, events: s.deltaEvents })),
+      };
+      writeJsonAtomic(flags.out, file);
+      if (!this.jsonEnabled()) this.log(`Δavg of ${file.layers.length} MoE layers over ${file.samples} samples written to ${flags.out}`);
+      return file;
+    } finally {
+      await releaseModel(loaded.model);
+    }
+  }
+}

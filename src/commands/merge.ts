@@ -1,0 +1,26 @@
+// `moe-eval merge`: the result documents of the shards of one run -> the result of the whole run.
+
+import { Args, Flags } from '@oclif/core';
+import { MoeEvalCommand } from '../cli/base-command.js';
+import { formatResults } from '../cli/format-results.js';
+import { mergeShards } from '../merge.js';
+import type { ResultsDocument } from '../report/results-schema.js';
+
+export default class Merge extends MoeEvalCommand {
+  static override description = 'Merge the run directories of every shard (--shard I/N) of one run into one results document, equal to the unsharded run';
+  static override examples = ['<%= config.bin %> merge runs/shard-0 runs/shard-1 runs/shard-2 --out runs/merged'];
+  static override strict = false;
+  static override args = { dirs: Args.string({ description: 'shard run directories', required: true }) };
+  static override flags = { out: Flags.string({ description: 'run directory of the merged result', required: true, helpValue: 'RUN_DIR' }) };
+
+  async run(): Promise<ResultsDocument> {
+    const { argv, flags } = await this.parse(Merge);
+    const doc = mergeShards(argv as string[], flags.out, this.argv);
+    if (!this.jsonEnabled()) {
+      this.log(formatResults(doc, flags.out));
+      const m = doc.run.merge!;
+      this.log(m.identicalToUnsharded ? `merged ${m.shards} shards: identical to one unsharded run` : `merged ${m.shards} shards: NOT identical to an unsharded run: ${m.reasons.join('; ')}`);
+    }
+    return doc;
+  }
+}

@@ -1,0 +1,120 @@
+// `moe-eval merge` (issue 9): joins the result documents of the shards of one run into the document
+// of the unsharded run. Samples are put back in index order and every metric, standard error and
+// statistic is recomputed from them and from the shards' mergeable routing counts with the code
+// that builds an unsharded result; state that crosses samples marks the result as not identical.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { inputError, usageError } from './errors.js';
+import { REPLAY_POLICIES, mergeLiveCounts, mergeReplayCounts, summariseLive, summariseReplay, type RoutingRunReport } from './routing/index.js';
+import { RESULTS_FILE, SAMPLES_FILE, type ResultsDocument, type SampleRecord } from './report/results-schema.js';
+import { SampleJournal, writeFileAtomic, writeJsonAtomic } from './report/run-files.js';
+import { assembleResults } from './results.js';
+import { loadTask } from './tasks/task-config.js';
+
+interface ShardRun {
+  dir: string;
+  doc: ResultsDocument;
+  samples: SampleRecord[];
+}
+
+function readShard(dir: string): ShardRun {
+  const path = join(dir, RESULTS_FILE);
+  if (!existsSync(path)) throw inputError('merge-missing-results', `${path} does not exist`, 'pass the --output directories of the shard runs');
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as ResultsDocument;
+  if (!doc.shard) throw usageError('merge-not-a-shard', `${dir} is not a shard result (run without --shard)`, 'merge only runs made with --shard I/N');
+  if (doc.run.status !== 'complete') throw usageError('merge-incomplete-shard', `${dir}: shard ${doc.shard.index}/${doc.shard.count} has not finished`, 'finish it (rerun with --resume) before merging');
+  return { dir, doc, samples: new SampleJournal<SampleRecord>(join(dir, SAMPLES_FILE)).readExisting() };
+}
+
+/** Refuses shards of different runs, and missing or duplicated shards, naming them. */
+function checkShards(shards: ShardRun[]): number {
+  const identities = new Map<string, string[]>();
+  for (const s of shards) identities.set(s.doc.shard!.runIdentity, [...(identities.get(s.doc.shard!.runIdentity) ?? []), s.dir]);
+  if (identities.size > 1) {
+    throw usageError('merge-different-runs', `the shards belong to ${identities.size} different runs: ${[...identities.values()].map((d) => `[${d.join(', ')}]`).join(' vs ')}`, 'merge the shards of one run (same task, model, data and flags)');
+  }
+  const count = shards[0].doc.shard!.count;
+  const byIndex = new Map<number, string[]>();
+  for (const s of shards) byIndex.set(s.doc.shard!.index, [...(byIndex.get(s.doc.shard!.index) ?? []), s.dir]);
+  const duplicated = [...byIndex.entries()].filter(([, d]) => d.length > 1);
+  if (duplicated.length) throw usageError('merge-duplicate-shards', `duplicated shards: ${duplicated.map(([i, d]) => `${i}/${count} in ${d.join(' and ')}`).join('; ')}`, 'pass each shard once');
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length) throw usageError('merge-missing-shards', `missing shards: ${missing.map((i) => `${i}/${count}`).join(', ')}`, 'run them (same flags, --shard I/N) and merge again');
+  return count;
+}
+
+function mergeRouting(reports: RoutingRunReport[]): RoutingRunReport {
+  const first = reports[0];
+  const counts = reports.map((r) => r.counts).reduce(mergeLiveCounts);
+  const bytes = first.config.bytesPerExpert;
+  let replays: RoutingRunReport['replays'] = null;
+  if (first.replays) {
+    const merged = Object.fromEntries(REPLAY_POLICIES.map((p) => [p, reports.map((r) => r.replays!.counts[p]).reduce(mergeReplayCounts)])) as NonNullable<RoutingRunReport['replays']>['counts'];
+    replays = {
+      trace: first.replays.trace,
+      capacityExpertsPerLayer: first.replays.capacityExpertsPerLayer,
+      counts: merged,
+      summary: Object.fromEntries(REPLAY_POLICIES.map((p) => [p, summariseReplay(merged[p], counts.tokens, bytes)])) as NonNullable<RoutingRunReport['replays']>['summary'],
+    };
+  }
+  let strategyState = first.strategyState;
+  if (strategyState) {
+    strategyState = strategyState.map((row, i) => {
+      const events = reports.reduce((s, r) => s + (r.strategyState![i].deltaEvents ?? 0), 0);
+      if (row.fixed) return { ...row, deltaEvents: events };
+      const sum = reports.reduce((s, r) => s + (r.strategyState![i].deltaSum ?? 0), 0);
+      return { ...row, deltaAvg: events > 0 ? sum / events : 0, deltaSum: sum, deltaEvents: events };
+    });
+  }
+  return { schema: first.schema, config: first.config, counts, summary: summariseLive(counts, bytes), strategyState, replays };
+}
+
+/** Why a merged result may differ from one long run (state carried from sample to sample). */
+function nonIdentityReasons(doc: ResultsDocument): string[] {
+  const c = doc.routing.config;
+  const reasons: string[] = [];
+  if (c.cache && c.cacheReset === 'never') reasons.push('--cache-reset never: each shard started with empty caches where one run would carry them over');
+  if (c.strategy.id === 'cache-prior' && c.fixedDeltaAvg === null) reasons.push('cache-prior with running Δavg: each shard estimated its own (fix it with moe-eval calibrate and --delta-avg)');
+  return reasons;
+}
+
+export function mergeShards(dirs: string[], out: string, argv: string[]): ResultsDocument {
+  if (dirs.length === 0) throw usageError('merge-nothing', 'no shard directories given', 'pass the --output directories of every shard');
+  const shards = dirs.map((d) => readShard(resolve(d)));
+  const count = checkShards(shards);
+  shards.sort((a, b) => a.doc.shard!.index - b.doc.shard!.index);
+  const first = shards[0].doc;
+  for (const s of shards) {
+    if (JSON.stringify(s.doc.routing.config) !== JSON.stringify(first.routing.config)) {
+      throw usageError('merge-different-runs', `${s.dir} has another routing configuration than ${shards[0].dir}`, 'merge the shards of one run');
+    }
+  }
+  const records = shards.flatMap((s) => s.samples).sort((a, b) => a.index - b.index);
+  const expected = first.shard!.fullRunSamples;
+  const seen = new Set(records.map((r) => r.index));
+  if (records.length !== expected || seen.size !== expected) {
+    throw usageError('merge-samples-mismatch', `the shards hold ${records.length} samples (${seen.size} distinct) but the run has ${expected}`, 'a shard directory is incomplete or was edited; rerun it');
+  }
+  const task = loadTask(first.task.name);
+  if (task.version !== first.task.version) throw usageError('merge-task-version', `the shards ran ${first.task.name} version ${first.task.version}; this moe-eval has version ${task.version}`, 'merge with the moe-eval version that ran the shards');
+  const reasons = nonIdentityReasons(first);
+  const { shard: _shard, metrics: _m, groups: _g, routing: _r, latency: _l, memory: _mem, modeled, samples: _s, ...header } = first;
+  const now = new Date().toISOString();
+  const doc = assembleResults({
+    header: { ...header, run: { ...first.run, createdAt: now, finishedAt: now, argv } },
+    task,
+    settings: (first.config as { settings?: Record<string, unknown> }).settings ?? {},
+    records,
+    totalUnits: expected,
+    routing: mergeRouting(shards.map((s) => s.doc.routing)),
+    loadMs: Math.max(...shards.map((s) => s.doc.latency.loadMs)),
+    memory: { peakRssBytes: Math.max(...shards.map((s) => Number(s.doc.memory?.peakRssBytes ?? 0))), shards: shards.map((s) => s.doc.memory ?? null) },
+    device: { name: modeled!.device, source: modeled!.deviceSource, storage: modeled!.inputs.storage, dram: modeled!.inputs.dram, compute: modeled!.inputs.compute },
+    sizes: modeled!.inputs.sizes,
+    run: { status: 'complete', merge: { shards: count, dirs: shards.map((s) => s.dir), identicalToUnsharded: reasons.length === 0, reasons } },
+  });
+  writeFileAtomic(join(out, SAMPLES_FILE), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  writeJsonAtomic(join(out, RESULTS_FILE), doc);
+  return doc;
+}

@@ -1,0 +1,77 @@
+// Assembles the results document of a run from its sample records and routing report. The
+// evaluator and `moe-eval merge` both call it, so a merged sharded run is built exactly as an
+// unsharded one (same fields, same order, same arithmetic on the samples in index order).
+
+import type { ModelFacts } from './engine/inspect.js';
+import { modeledLatency, type ModelSizes } from './latency/modeled.js';
+import type { DeviceProfile } from './latency/device-profile.js';
+import { SAMPLES_FILE, type LatencyReport, type ResultsDocument, type SampleRecord } from './report/results-schema.js';
+import type { RoutingRunReport } from './routing/index.js';
+import { mean, percentile } from './scoring/statistics.js';
+import { adapterFor } from './tasks/adapters/registry.js';
+import type { TaskConfig } from './tasks/task-config.js';
+
+/** Everything of a results document that is known before the first sample runs. */
+export type ResultsHeader = Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'memory' | 'modeled' | 'samples' | 'shard'> & { shard?: ResultsDocument['shard'] };
+
+export interface ResultsParts {
+  header: ResultsHeader;
+  task: TaskConfig;
+  settings: Record<string, unknown>;
+  /** in index order */
+  records: SampleRecord[];
+  /** documents the run (or shard) had to evaluate */
+  totalUnits: number;
+  routing: RoutingRunReport;
+  loadMs: number;
+  memory: Record<string, unknown>;
+  device: Pick<DeviceProfile, 'name' | 'source' | 'storage' | 'dram' | 'compute'>;
+  sizes: ModelSizes;
+  run: Partial<ResultsDocument['run']>;
+}
+
+export function assembleResults(p: ResultsParts): ResultsDocument {
+  const scored = p.records.filter((r) => r.error === null);
+  const { metrics, groups } = adapterFor(p.task.outputType).aggregate(p.task, scored.map((r) => ({ group: r.group, values: r.values })), p.settings);
+  const { shard, ...header } = p.header;
+  return {
+    ...header,
+    run: { ...header.run, ...p.run },
+    metrics,
+    groups,
+    routing: p.routing,
+    latency: latencyOf(p.records, p.loadMs),
+    memory: p.memory,
+    modeled: modeledLatency(p.device, p.sizes, p.routing.summary.missesPerToken ?? 0, p.routing.replays?.summary.lru.missesPerToken ?? null),
+    samples: { total: p.totalUnits, evaluated: p.records.length, errors: p.records.length - scored.length, file: SAMPLES_FILE },
+    ...(shard ? { shard } : {}),
+  };
+}
+
+const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+export function latencyOf(records: SampleRecord[], loadMs: number): LatencyReport {
+  const prefillTokens = sumOf(records.map((r) => r.latency.prefillTokens));
+  const prefillMs = sumOf(records.map((r) => r.latency.prefillMs));
+  const decode = records.flatMap((r) => r.latency.decodeMs);
+  const decodeMean = decode.length ? mean(decode) : null;
+  return {
+    loadMs,
+    evalMs: prefillMs + sumOf(decode),
+    prefill: { tokens: prefillTokens, totalMs: prefillMs, msPerToken: prefillTokens ? prefillMs / prefillTokens : null, tokensPerSecond: prefillMs ? (1000 * prefillTokens) / prefillMs : null },
+    decode: {
+      tokens: decode.length,
+      meanMs: decodeMean,
+      p50Ms: decode.length ? percentile(decode, 50) : null,
+      p95Ms: decode.length ? percentile(decode, 95) : null,
+      tokensPerSecond: decodeMean ? 1000 / decodeMean : null,
+    },
+  };
+}
+
+/** Bytes and parameters per token for the latency model (stored precision, assumed uniform). */
+export function modelSizes(f: ModelFacts): ModelSizes {
+  const paramsPerExpert = 3 * f.hiddenSize * f.expertIntermediateSize;
+  const bytesPerParameter = paramsPerExpert > 0 ? f.bytesPerExpert / paramsPerExpert : 4;
+  return { activeBytes: f.activeParameters * bytesPerParameter, activeParameters: f.activeParameters, bytesPerExpert: f.bytesPerExpert };
+}
