@@ -237,7 +237,8 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
 /** Continue a run: same identity, finished samples as recorded, routing state from the checkpoint. */
 function readResumeState(runDir: string, header: { task: unknown; model: unknown; dataset: unknown; config: unknown }, controller: ReturnType<typeof createRouting>, store: OffloadingExpertStore | null) {
   const resultsPath = join(runDir, RESULTS_FILE);
-  if (!existsSync(resultsPath)) throw usageError('resume-nothing', `--resume: ${runDir} holds no run (${RESULTS_FILE} missing)`, 'start the run without --resume');
+  // nothing to resume yet: start the run (so orchestrators can always pass --resume)
+  if (!existsSync(resultsPath)) return { done: [], doneSegments: [] };
   const previous = JSON.parse(readFileSync(resultsPath, 'utf8')) as Record<string, unknown>;
   for (const key of ['task', 'config', 'dataset'] as const) {
     if (JSON.stringify(previous[key]) !== JSON.stringify(header[key])) {

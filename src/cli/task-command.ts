@@ -19,7 +19,7 @@ export const taskFlags = {
   'num-fewshot': Flags.integer({ description: 'few-shot examples (default: the task\'s)', min: 0, helpValue: 'K' }),
   seed: Flags.integer({ description: 'seed of the bootstrap standard errors', default: 1234 }),
   output: Flags.string({ description: 'run directory (default reports/runs/<timestamp>-<task>-<strategy>-c<cache>)', helpValue: 'DIR' }),
-  resume: Flags.boolean({ description: 'continue the run in --output, skipping finished samples', default: false }),
+  resume: Flags.boolean({ description: 'continue the run in --output, skipping finished samples (starts it when --output holds none)', default: false }),
   'log-samples': Flags.boolean({ description: 'record prompt, target, raw output and extracted answer of every sample in samples.jsonl', default: false }),
   quiet: Flags.boolean({ description: 'no progress output', default: false }),
   offload: Flags.boolean({ description: 'keep only the cached experts in memory and read an expert from the weight files on every miss (needs --cache or --memory-limit)', default: false, helpGroup: 'CACHE' }),
