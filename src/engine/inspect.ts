@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseModelSpec } from './architectures/registry.js';
+import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
-import { moeLayerIndices, type ModelSpec } from './spec.js';
+import { moeLayerIndices, type ModelSpec, type RopeSpec } from './spec.js';
 
 export interface ModelFacts {
   path: string;
@@ -20,7 +21,8 @@ export interface ModelFacts {
   experts: number;
   topK: number;
   expertIntermediateSize: number;
-  sharedExperts: { intermediateSize: number; gated: boolean } | null;
+  /** always-resident shared experts: never routed, never a cache access */
+  sharedExperts: { intermediateSize: number; gated: boolean; count?: number; bytesPerLayer?: number } | null;
   router: string;
   storedDtypes: string[];
   /** bytes of one routed expert (gate + up + down) at stored precision */
@@ -32,6 +34,18 @@ export interface ModelFacts {
   configSha256: string;
   weightFiles: { path: string; sizeBytes: number }[];
   notes: Record<string, unknown>;
+  /** attention kind when it is not GQA */
+  attentionKind?: string;
+  /** multi-head latent attention (DeepSeek-V2): ranks, head dims, KV-cache values per token and layer */
+  mla?: Record<string, unknown>;
+  /** intermediate size of the dense MLP layers, when there are any */
+  denseIntermediateSize?: number;
+  /** norm kind when not RMSNorm (PhiMoE: LayerNorm with bias) */
+  norm?: { kind: string; eps: number };
+  /** scaled rope (yarn, longrope) with its parameters */
+  rope?: RopeSpec;
+  /** lm_head.bias present (PhiMoE lm_head_bias) */
+  lmHeadBias?: boolean;
 }
 
 export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
@@ -52,20 +66,25 @@ export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
     bytesPerExpert = ckpt.info(n.gate).byteLength + ckpt.info(n.up).byteLength + ckpt.info(n.down).byteLength;
   }
   const inactive = moe.length * (spec.moe.numExperts - spec.moe.topK) * expertParams;
-  const a = spec.attention;
+  const attention = attentionModule(spec.attention.kind).facts(spec);
+  const sharedNames = moe.length > 0 ? spec.layers[moe[0]].names.shared : undefined;
+  const shared = spec.moe.shared && sharedNames
+    ? { ...spec.moe.shared, bytesPerLayer: ckpt.info(sharedNames.gate).byteLength + ckpt.info(sharedNames.up).byteLength + ckpt.info(sharedNames.down).byteLength }
+    : spec.moe.shared;
+  const dense = spec.layers.flatMap((l, i) => (l.mlp === 'dense' ? [i] : []));
   return {
     path: ckpt.dir,
     modelType: spec.modelType,
     layers: spec.layers.length,
     moeLayers: moe,
-    denseLayers: spec.layers.flatMap((l, i) => (l.mlp === 'dense' ? [i] : [])),
+    denseLayers: dense,
     hiddenSize: spec.hiddenSize,
     vocabSize: spec.vocabSize,
-    attention: { heads: a.numHeads, kvHeads: a.numKvHeads, headDim: a.headDim, qkNorm: a.qkNorm, slidingWindow: a.slidingWindow },
+    attention: { heads: attention.heads, kvHeads: attention.kvHeads, headDim: attention.headDim, qkNorm: attention.qkNorm, slidingWindow: attention.slidingWindow },
     experts: spec.moe.numExperts,
     topK: spec.moe.topK,
     expertIntermediateSize: spec.moe.intermediateSize,
-    sharedExperts: spec.moe.shared,
+    sharedExperts: shared,
     router: spec.moe.router.description,
     storedDtypes: [...dtypes].sort(),
     bytesPerExpert,
@@ -75,6 +94,12 @@ export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
     configSha256: createHash('sha256').update(readFileSync(join(ckpt.dir, 'config.json'))).digest('hex'),
     weightFiles: ckpt.weightFiles(),
     notes: spec.notes,
+    ...(spec.attention.kind !== 'gqa' ? { attentionKind: spec.attention.kind } : {}),
+    ...(attention.extra ? { mla: attention.extra } : {}),
+    ...(dense.length > 0 && spec.denseIntermediateSize ? { denseIntermediateSize: spec.denseIntermediateSize } : {}),
+    ...(spec.norm.kind !== 'rms' ? { norm: spec.norm } : {}),
+    ...(spec.rope.kind !== 'default' ? { rope: spec.rope } : {}),
+    ...(spec.names.lmHeadBias ? { lmHeadBias: true } : {}),
   };
 }
 

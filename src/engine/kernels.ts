@@ -23,6 +23,11 @@ export function vectorTensor(data: Float32Array): ort.Tensor {
   return new ort.Tensor('float32', data, [data.length]);
 }
 
+/** A weight of another shape (e.g. per-head stacks [heads, rows, cols]), passed zero-copy. */
+export function weightTensor(data: Float32Array, dims: number[]): ort.Tensor {
+  return new ort.Tensor('float32', data, dims);
+}
+
 const gemm = (a: string, b: string, out: string, bias?: string) => ({ op: 'Gemm', inputs: bias ? [a, b, bias] : [a, b], outputs: [out], attrs: { transB: 1 } });
 
 const GRAPHS: Record<string, GraphDef> = {
@@ -71,7 +76,79 @@ const GRAPHS: Record<string, GraphDef> = {
       { op: 'Reshape', inputs: ['ot', 'flat'], outputs: ['y'] },
     ],
   },
+  // DeepSeek-V2 MLA over the latent cache (attention/mla.ts), "absorbed": kv_b_proj's key half is
+  // folded into q (q_nope·W_uk per head) and its value half applied after attention, so the cache is
+  // read as one shared head of [latent | k_pe]: scores = (q_nope·W_uk)·c + q_pe·k_pe. Cheapest for
+  // few queries over a long cache (decode). c [l, r] and kpe [l, dr] are row-major cache prefixes.
+  mlaAbsorbed: {
+    name: 'mla_absorbed',
+    inputs: [['qn', ['h', 't', 'dn']], ['qr', ['h', 't', 'dr']], ['wuk', ['h', 'dn', 'r']], ['wuvT', ['h', 'r', 'dv']], ['c', ['l', 'r']], ['kpe', ['l', 'dr']], ['mask', ['t', 'l']], ['scale', [1]]],
+    outputs: [['y', ['t', 'hv']]],
+    constants: { flat: { int64: [0, -1] }, i0: { int64: [0] }, i2: { int64: [2] }, m1: { int64: [-1] } },
+    nodes: [
+      { op: 'MatMul', inputs: ['qn', 'wuk'], outputs: ['qa'] },
+      { op: 'Flatten', inputs: ['qa'], outputs: ['qa2'], attrs: { axis: 2 } },
+      { op: 'Flatten', inputs: ['qr'], outputs: ['qr2'], attrs: { axis: 2 } },
+      gemm('qa2', 'c', 's1'),
+      gemm('qr2', 'kpe', 's2'),
+      { op: 'Add', inputs: ['s1', 's2'], outputs: ['s'] },
+      { op: 'Shape', inputs: ['qn'], outputs: ['shp'] },
+      { op: 'Slice', inputs: ['shp', 'i0', 'i2'], outputs: ['ht'] },
+      { op: 'Concat', inputs: ['ht', 'm1'], outputs: ['htl'], attrs: { axis: 0 } },
+      { op: 'Reshape', inputs: ['s', 'htl'], outputs: ['s3'] },
+      { op: 'Mul', inputs: ['s3', 'scale'], outputs: ['ss'] },
+      { op: 'Add', inputs: ['ss', 'mask'], outputs: ['sm'] },
+      { op: 'Softmax', inputs: ['sm'], outputs: ['p'], attrs: { axis: -1 } },
+      { op: 'MatMul', inputs: ['p', 'c'], outputs: ['ol'] },
+      { op: 'MatMul', inputs: ['ol', 'wuvT'], outputs: ['o'] },
+      { op: 'Transpose', inputs: ['o'], outputs: ['ot'], attrs: { perm: [1, 0, 2] } },
+      { op: 'Reshape', inputs: ['ot', 'flat'], outputs: ['y'] },
+    ],
+  },
+  // The same attention "expanded": kv_b_proj re-expands every cached latent into per-head
+  // [k_nope | v], then ordinary attention with the shared k_pe. Cheapest for many queries (prefill).
+  mlaExpanded: {
+    name: 'mla_expanded',
+    inputs: [['qn', ['h', 't', 'dn']], ['qr', ['h', 't', 'dr']], ['wkvb', ['n', 'r']], ['c', ['l', 'r']], ['kpe', ['l', 'dr']], ['mask', ['t', 'l']], ['scale', [1]]],
+    outputs: [['y', ['t', 'hv']]],
+    constants: { flat: { int64: [0, -1] }, i0: { int64: [0] }, i1: { int64: [1] }, i2: { int64: [2] }, i3: { int64: [3] }, m1: { int64: [-1] }, end: { int64: [1 << 30] } },
+    nodes: [
+      gemm('c', 'wkvb', 'kv'),
+      { op: 'Shape', inputs: ['qn'], outputs: ['shp'] },
+      { op: 'Slice', inputs: ['shp', 'i0', 'i1'], outputs: ['hd'] },
+      { op: 'Slice', inputs: ['shp', 'i2', 'i3'], outputs: ['dn'] },
+      // [l, h·(dn+dv)] -> [l, h, dn+dv] (Reshape's 0 keeps l)
+      { op: 'Concat', inputs: ['i0', 'hd', 'm1'], outputs: ['lhx'], attrs: { axis: 0 } },
+      { op: 'Reshape', inputs: ['kv', 'lhx'], outputs: ['kv3'] },
+      { op: 'Slice', inputs: ['kv3', 'i0', 'dn', 'i2'], outputs: ['kn'] },
+      { op: 'Slice', inputs: ['kv3', 'dn', 'end', 'i2'], outputs: ['vv'] },
+      { op: 'Transpose', inputs: ['kn'], outputs: ['knT'], attrs: { perm: [1, 2, 0] } },
+      { op: 'MatMul', inputs: ['qn', 'knT'], outputs: ['s1'] },
+      { op: 'Transpose', inputs: ['kpe'], outputs: ['kpeT'], attrs: { perm: [1, 0] } },
+      { op: 'MatMul', inputs: ['qr', 'kpeT'], outputs: ['s2'] },
+      { op: 'Add', inputs: ['s1', 's2'], outputs: ['s'] },
+      { op: 'Mul', inputs: ['s', 'scale'], outputs: ['ss'] },
+      { op: 'Add', inputs: ['ss', 'mask'], outputs: ['sm'] },
+      { op: 'Softmax', inputs: ['sm'], outputs: ['p'], attrs: { axis: -1 } },
+      { op: 'Transpose', inputs: ['vv'], outputs: ['vh'], attrs: { perm: [1, 0, 2] } },
+      { op: 'MatMul', inputs: ['p', 'vh'], outputs: ['o'] },
+      { op: 'Transpose', inputs: ['o'], outputs: ['ot'], attrs: { perm: [1, 0, 2] } },
+      { op: 'Reshape', inputs: ['ot', 'flat'], outputs: ['y'] },
+    ],
+  },
 };
+
+/** Shapes of one MLA attention call: h heads, t queries over l cached positions. */
+export interface MlaDims {
+  heads: number;
+  t: number;
+  l: number;
+  dn: number;
+  dr: number;
+  dv: number;
+  rank: number;
+  scale: Float32Array;
+}
 
 export interface KernelOptions {
   /** intra-op threads of every session (default: 2, this machine's cores) */
@@ -87,6 +164,7 @@ export class Kernels {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      ...(process.env.MOE_EVAL_SPIN === '0' ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     };
     const entries = await Promise.all(
       Object.entries(GRAPHS).map(async ([k, def]) => [k, await ort.InferenceSession.create(buildModel(def), options)] as const),
@@ -119,6 +197,38 @@ export class Kernels {
       kT: new ort.Tensor('float32', kT, [d.kvHeads, 1, d.dk, d.cap]),
       v: new ort.Tensor('float32', v, [d.kvHeads, 1, d.cap, d.dv]),
       mask: new ort.Tensor('float32', mask, [d.t, d.cap]),
+      scale: new ort.Tensor('float32', d.scale, [1]),
+    });
+    return r.y.data as Float32Array;
+  }
+
+  /**
+   * MLA with kv_b_proj absorbed (attention/mla.ts). qn: [h, t, dn]; qr: [h, t, dr] (rotated);
+   * wuk: [h, dn, r]; wuvT: [h, r, dv]; latent: [l, r]; kpe: [l, dr]; mask: [t, l] -> [t, h·dv]
+   */
+  async mlaAbsorbed(qn: Float32Array, qr: Float32Array, wuk: ort.Tensor, wuvT: ort.Tensor, latent: Float32Array, kpe: Float32Array, mask: Float32Array, d: MlaDims): Promise<Float32Array> {
+    const r = await this.sessions.mlaAbsorbed.run({
+      qn: new ort.Tensor('float32', qn, [d.heads, d.t, d.dn]),
+      qr: new ort.Tensor('float32', qr, [d.heads, d.t, d.dr]),
+      wuk,
+      wuvT,
+      c: new ort.Tensor('float32', latent, [d.l, d.rank]),
+      kpe: new ort.Tensor('float32', kpe, [d.l, d.dr]),
+      mask: new ort.Tensor('float32', mask, [d.t, d.l]),
+      scale: new ort.Tensor('float32', d.scale, [1]),
+    });
+    return r.y.data as Float32Array;
+  }
+
+  /** MLA with the latent re-expanded by kv_b_proj (wkvb: [h·(dn+dv), r]); other inputs as mlaAbsorbed. */
+  async mlaExpanded(qn: Float32Array, qr: Float32Array, wkvb: Matrix, latent: Float32Array, kpe: Float32Array, mask: Float32Array, d: MlaDims): Promise<Float32Array> {
+    const r = await this.sessions.mlaExpanded.run({
+      qn: new ort.Tensor('float32', qn, [d.heads, d.t, d.dn]),
+      qr: new ort.Tensor('float32', qr, [d.heads, d.t, d.dr]),
+      wkvb: wkvb.tensor,
+      c: new ort.Tensor('float32', latent, [d.l, d.rank]),
+      kpe: new ort.Tensor('float32', kpe, [d.l, d.dr]),
+      mask: new ort.Tensor('float32', mask, [d.t, d.l]),
       scale: new ort.Tensor('float32', d.scale, [1]),
     });
     return r.y.data as Float32Array;

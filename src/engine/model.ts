@@ -1,37 +1,29 @@
 // The MoE transformer forward pass over a KV cache: embeddings -> decoder layers (pre-norm
-// attention + MoE or dense MLP) -> final norm -> LM head. Batched over the tokens of one call
-// (prefill) or one token at a time (decode). Follows the HF modeling files of the architectures
-// in architectures/; everything architecture-specific comes from the ModelSpec.
+// attention + MoE or dense MLP) -> final norm -> LM head (+ bias). Batched over the tokens of one
+// call (prefill) or one token at a time (decode). Follows the HF modeling files of the architectures
+// in architectures/; everything architecture-specific comes from the ModelSpec through the seams
+// chosen by kind: attention/ (gqa | mla), norm.ts (rms | layer), rope.ts (default | yarn | longrope).
 
 import type * as ort from 'onnxruntime-node';
 import { inputError } from '../errors.js';
 import type { ExpertRouting, RoutingPhase } from '../routing/types.js';
 import { parseModelSpec } from './architectures/registry.js';
+import type { AttentionModule, AttentionStep, LayerAttention } from './attention/attention.js';
+import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
 import { ResidentExpertStore, type ExpertStore, type ExpertWeights } from './expert-store.js';
 import { Kernels, matrix, vectorTensor, type Matrix } from './kernels.js';
 import { KvCache } from './kv-cache.js';
-import { addInPlace, clampInPlace, dot, rmsNormRows, RopeTable, sigmoid } from './ops.js';
-import type { ModelSpec } from './spec.js';
+import { normFn, readNorm, type NormFn, type NormWeights } from './norm.js';
+import { addInPlace, dot, sigmoid } from './ops.js';
+import { ropeSchedule, type RopeSchedule } from './rope.js';
+import type { LayerTensorNames, ModelSpec } from './spec.js';
 import { join } from 'node:path';
 
-interface AttentionWeights {
-  q: Matrix;
-  k: Matrix;
-  v: Matrix;
-  o: Matrix;
-  qBias?: ort.Tensor;
-  kBias?: ort.Tensor;
-  vBias?: ort.Tensor;
-  oBias?: ort.Tensor;
-  qNorm?: Float32Array;
-  kNorm?: Float32Array;
-}
-
 interface LayerWeights {
-  inputNorm: Float32Array;
-  postNorm: Float32Array;
-  attn: AttentionWeights;
+  inputNorm: NormWeights;
+  postNorm: NormWeights;
+  attn: LayerAttention;
   router?: Matrix;
   shared?: ExpertWeights;
   sharedGate?: Float32Array;
@@ -52,21 +44,24 @@ export interface LoadOptions {
 }
 
 export class MoeModel {
-  private readonly rope: RopeTable;
-  private readonly scale: Float32Array;
+  private readonly rope: RopeSchedule;
+  private readonly norm: NormFn;
+  private readonly attention: AttentionModule;
 
   private constructor(
     readonly spec: ModelSpec,
     readonly checkpoint: Checkpoint,
     readonly kernels: Kernels,
     private readonly embed: Float32Array,
-    private readonly finalNorm: Float32Array,
+    private readonly finalNorm: NormWeights,
     private readonly lmHead: Matrix,
+    private readonly lmHeadBias: ort.Tensor | undefined,
     private readonly layers: LayerWeights[],
     readonly experts: ExpertStore,
   ) {
-    this.rope = new RopeTable(spec.rope.dim, spec.rope.theta, spec.rope.interleaved);
-    this.scale = Float32Array.of(spec.attention.scale);
+    this.rope = ropeSchedule(spec.rope);
+    this.norm = normFn(spec.norm.kind);
+    this.attention = attentionModule(spec.attention.kind);
   }
 
   static async load(dir: string, opts: LoadOptions = {}): Promise<MoeModel> {
@@ -76,12 +71,15 @@ export class MoeModel {
       const H = spec.hiddenSize;
       const V = spec.vocabSize;
       const embed = ckpt.readF32(spec.names.embed, [V, H]);
-      // tied: HF ignores a stored lm_head.weight and uses the embedding
+      // tied: HF ignores a stored lm_head.weight and uses the embedding (a PhiMoE lm_head.bias still applies)
       const lmHead = matrix(spec.tieWordEmbeddings ? embed : ckpt.readF32(spec.names.lmHead, [V, H]), V, H);
-      const layers = spec.layers.map((l) => loadLayer(ckpt, spec, l.names, l.mlp));
+      const lmHeadBias = spec.names.lmHeadBias ? vectorTensor(ckpt.readF32(spec.names.lmHeadBias, [V])) : undefined;
+      const finalNorm = readNorm(ckpt, spec.norm.kind, spec.names.finalNorm, spec.names.finalNormBias, H);
+      const attention = attentionModule(spec.attention.kind);
+      const layers = spec.layers.map((l) => loadLayer(ckpt, spec, attention, l.names, l.mlp));
       const experts = (opts.expertStore ?? ((c, s) => new ResidentExpertStore(c, s)))(ckpt, spec);
       const kernels = opts.kernels ?? (await Kernels.create({ threads: opts.threads }));
-      return new MoeModel(spec, ckpt, kernels, embed, ckpt.readF32(spec.names.finalNorm, [H]), lmHead, layers, experts);
+      return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, lmHeadBias, layers, experts);
     } catch (e) {
       ckpt.close();
       throw e;
@@ -89,13 +87,15 @@ export class MoeModel {
   }
 
   newKvCache(capacity = 256): KvCache {
-    const a = this.spec.attention;
-    return new KvCache(this.spec.layers.length, a.numKvHeads, a.headDim, a.headDim, capacity);
+    return new KvCache(capacity, (cap) => this.spec.layers.map(() => this.attention.newLayerKv(this.spec, cap)));
   }
 
   /**
    * Run `tokens` at positions kv.length.. and append them to the cache.
-   * Returns logits [rows, vocab] for rows [logitsFrom, T).
+   * Returns logits [rows, vocab] for rows [logitsFrom, T), equal to those of one pass over every
+   * token in the cache: when the rope variant of the new total length differs from the cached one
+   * (LongRoPE crossing original_max_position_embeddings, either way), the cached prefix is run again
+   * first with the new tables (its routing events happen again, as phase prefill).
    */
   async forward(tokens: ArrayLike<number>, kv: KvCache, routing: ExpertRouting, opts: ForwardOptions): Promise<Float32Array> {
     const spec = this.spec;
@@ -106,6 +106,29 @@ export class MoeModel {
     if (limit !== undefined && pos0 + T > limit) {
       throw inputError('sequence-too-long', `sequence of ${pos0 + T} tokens exceeds ${limit}: ${spec.notes.max_sequence_reason}`);
     }
+    const variant = this.rope.variantFor(pos0 + T);
+    if (pos0 > 0 && kv.ropeVariant !== variant) {
+      // the reference computes every position of a sequence with the tables of its total length, and
+      // later layers' keys depend on earlier layers' rotations, so re-rotating cached keys would not do
+      const prefix = kv.tokens.slice(0, pos0);
+      kv.length = 0;
+      await this.run(prefix, kv, routing, 'prefill', variant);
+    }
+    const h = await this.run(tokens, kv, routing, opts.phase, variant);
+    const from = opts.logitsFrom ?? T - 1;
+    if (from >= T) return new Float32Array(0);
+    const rows = h.subarray(from * H);
+    const normed = this.norm(rows, H, this.finalNorm, spec.norm.eps, new Float32Array(rows.length));
+    return this.kernels.linear(normed, T - from, this.lmHead, this.lmHeadBias);
+  }
+
+  /** The decoder layers over `tokens` at positions kv.length..; returns the residual stream [T, H]. */
+  private async run(tokens: ArrayLike<number>, kv: KvCache, routing: ExpertRouting, phase: RoutingPhase, variant: number): Promise<Float32Array> {
+    const spec = this.spec;
+    const T = tokens.length;
+    const H = spec.hiddenSize;
+    const eps = spec.norm.eps;
+    const pos0 = kv.length;
     const h = new Float32Array(T * H);
     for (let t = 0; t < T; t++) {
       const id = tokens[t];
@@ -115,61 +138,21 @@ export class MoeModel {
       h.set(this.embed.subarray(id * H, (id + 1) * H), t * H);
     }
     kv.ensure(pos0 + T);
+    kv.tokens.set(tokens, pos0);
+    const step: AttentionStep = { kernels: this.kernels, rope: this.rope.tables[variant] };
     for (let i = 0; i < this.layers.length; i++) {
       const L = this.layers[i];
-      const x = rmsNormRows(h, H, L.inputNorm, spec.norm.eps, new Float32Array(h.length));
-      addInPlace(h, await this.attention(i, L.attn, x, T, pos0, kv));
-      const x2 = rmsNormRows(h, H, L.postNorm, spec.norm.eps, new Float32Array(h.length));
+      const x = this.norm(h, H, L.inputNorm, eps, new Float32Array(h.length));
+      addInPlace(h, await L.attn.forward(x, T, pos0, kv.layers[i], step));
+      const x2 = this.norm(h, H, L.postNorm, eps, new Float32Array(h.length));
       const mlp = L.dense
         ? await this.kernels.swiglu(x2, T, L.dense.gate, L.dense.up, L.dense.down)
-        : await this.moe(i, L, x2, T, pos0, routing, opts.phase);
+        : await this.moe(i, L, x2, T, pos0, routing, phase);
       addInPlace(h, mlp);
     }
     kv.length = pos0 + T;
-    const from = opts.logitsFrom ?? T - 1;
-    if (from >= T) return new Float32Array(0);
-    const rows = h.subarray(from * H);
-    const normed = rmsNormRows(rows, H, this.finalNorm, spec.norm.eps, new Float32Array(rows.length));
-    return this.kernels.linear(normed, T - from, this.lmHead);
-  }
-
-  private async attention(layer: number, W: AttentionWeights, x: Float32Array, T: number, pos0: number, kv: KvCache): Promise<Float32Array> {
-    const a = this.spec.attention;
-    const eps = this.spec.norm.eps;
-    const hd = a.headDim;
-    const qW = a.numHeads * hd;
-    const kW = a.numKvHeads * hd;
-    const q = await this.kernels.linear(x, T, W.q, W.qBias);
-    const k = await this.kernels.linear(x, T, W.k, W.kBias);
-    const v = await this.kernels.linear(x, T, W.v, W.vBias);
-    if (a.qkNorm === 'full') {
-      rmsNormRows(q, qW, W.qNorm!, eps);
-      rmsNormRows(k, kW, W.kNorm!, eps);
-    }
-    if (a.clipQkv !== null) {
-      clampInPlace(q, a.clipQkv);
-      clampInPlace(k, a.clipQkv);
-      clampInPlace(v, a.clipQkv);
-    }
-    if (a.qkNorm === 'per-head') {
-      rmsNormRows(q, hd, W.qNorm!, eps);
-      rmsNormRows(k, hd, W.kNorm!, eps);
-    }
-    this.rope.apply(q, T, qW, a.numHeads, pos0);
-    this.rope.apply(k, T, kW, a.numKvHeads, pos0);
-    kv.write(layer, k, v, T, pos0);
-
-    // q [T, heads, hd] -> [heads, T, hd] = [kvHeads, rep, T, hd]
-    const qh = new Float32Array(q.length);
-    for (let t = 0; t < T; t++) {
-      for (let hh = 0; hh < a.numHeads; hh++) qh.set(q.subarray(t * qW + hh * hd, t * qW + (hh + 1) * hd), (hh * T + t) * hd);
-    }
-    const cap = kv.capacity;
-    const mask = causalMask(T, pos0, cap, a.slidingWindow);
-    const out = await this.kernels.attention(qh, kv.kT[layer], kv.v[layer], mask, {
-      kvHeads: a.numKvHeads, rep: a.numHeads / a.numKvHeads, t: T, dk: hd, dv: hd, cap, scale: this.scale,
-    });
-    return this.kernels.linear(out, T, W.o, W.oBias);
+    kv.ropeVariant = variant;
+    return h;
   }
 
   /** Routed experts (+ shared expert) of one MoE layer for T tokens: [T, H] -> [T, H]. */
@@ -232,39 +215,16 @@ export class MoeModel {
   }
 }
 
-/** Additive mask [T, cap]: query t (position pos0 + t) sees slot j iff j <= pos0 + t and, with a window W, j > pos0 + t - W. */
-function causalMask(T: number, pos0: number, cap: number, window: number | null): Float32Array {
-  const mask = new Float32Array(T * cap);
-  for (let t = 0; t < T; t++) {
-    const p = pos0 + t;
-    const lo = window === null ? 0 : Math.max(0, p - window + 1);
-    const row = mask.subarray(t * cap, (t + 1) * cap);
-    row.fill(-Infinity);
-    row.fill(0, lo, p + 1);
-  }
-  return mask;
-}
-
-function loadLayer(ckpt: Checkpoint, spec: ModelSpec, n: ModelSpec['layers'][number]['names'], mlp: 'moe' | 'dense'): LayerWeights {
+function loadLayer(ckpt: Checkpoint, spec: ModelSpec, attention: AttentionModule, n: LayerTensorNames, mlp: 'moe' | 'dense'): LayerWeights {
   const H = spec.hiddenSize;
-  const a = spec.attention;
-  const qW = a.numHeads * a.headDim;
-  const kW = a.numKvHeads * a.headDim;
   const mat = (name: string, rows: number, cols: number) => matrix(ckpt.readF32(name, [rows, cols]), rows, cols);
-  const vec = (name: string | undefined, len: number) => (name ? ckpt.readF32(name, [len]) : undefined);
-  const bias = (name: string | undefined, len: number) => (name ? vectorTensor(ckpt.readF32(name, [len])) : undefined);
-  const normLen = a.qkNorm === 'full' ? [qW, kW] : [a.headDim, a.headDim];
   const swiglu = (names: { gate: string; up: string; down: string }, I: number): ExpertWeights => ({
     gate: mat(names.gate, I, H), up: mat(names.up, I, H), down: mat(names.down, H, I),
   });
   const layer: LayerWeights = {
-    inputNorm: ckpt.readF32(n.inputNorm, [H]),
-    postNorm: ckpt.readF32(n.postAttentionNorm, [H]),
-    attn: {
-      q: mat(n.q, qW, H), k: mat(n.k, kW, H), v: mat(n.v, kW, H), o: mat(n.o, H, qW),
-      qBias: bias(n.qBias, qW), kBias: bias(n.kBias, kW), vBias: bias(n.vBias, kW), oBias: bias(n.oBias, H),
-      qNorm: vec(n.qNorm, normLen[0]), kNorm: vec(n.kNorm, normLen[1]),
-    },
+    inputNorm: readNorm(ckpt, spec.norm.kind, n.inputNorm, n.inputNormBias, H),
+    postNorm: readNorm(ckpt, spec.norm.kind, n.postAttentionNorm, n.postAttentionNormBias, H),
+    attn: attention.load(ckpt, spec, n.attention),
   };
   if (mlp === 'dense') {
     layer.dense = swiglu(n.dense!, spec.denseIntermediateSize!);

@@ -14,6 +14,14 @@ export function rmsNormRows(x: Float32Array, width: number, weight: Float32Array
   return out;
 }
 
+/** RMSNorm of one row of width w read at x[xOff..] and written to out[outOff..] (rows inside wider rows, e.g. MLA's latent). */
+export function rmsNormRow(x: Float32Array, xOff: number, width: number, weight: Float32Array, eps: number, out: Float32Array, outOff: number): void {
+  let ss = 0;
+  for (let i = 0; i < width; i++) ss += x[xOff + i] * x[xOff + i];
+  const inv = 1 / Math.sqrt(ss / width + eps);
+  for (let i = 0; i < width; i++) out[outOff + i] = x[xOff + i] * inv * weight[i];
+}
+
 /** LayerNorm of each row (PhiMoE nn.LayerNorm with weight and bias). */
 export function layerNormRows(x: Float32Array, width: number, weight: Float32Array, bias: Float32Array, eps: number, out: Float32Array = x): Float32Array {
   const rows = x.length / width;
@@ -47,20 +55,19 @@ export function dot(a: Float32Array, aOffset: number, b: Float32Array, n: number
 }
 
 /**
- * Rotary position embedding tables (HF default rope): inverse frequency theta^(-2j/dim), angle =
- * position · inv_j; computed in float64 and grown on demand.
+ * Rotary position embedding tables for given inverse frequencies (rope.ts derives them per rope
+ * kind): angle = position · inv_j, cos / sin times `mult` (YaRN attention factor, LongRoPE mscale);
+ * computed in float64 and grown on demand.
  */
 export class RopeTable {
   private cos = new Float64Array(0);
   private sin = new Float64Array(0);
   private positions = 0;
   private readonly half: number;
-  private readonly inv: Float64Array;
 
-  constructor(readonly dim: number, theta: number, private readonly interleaved: boolean) {
+  constructor(readonly dim: number, private readonly inv: Float64Array, private readonly interleaved: boolean, private readonly mult = 1) {
     this.half = dim / 2;
-    this.inv = new Float64Array(this.half);
-    for (let j = 0; j < this.half; j++) this.inv[j] = 1 / theta ** ((2 * j) / dim);
+    if (inv.length !== this.half) throw new Error(`RopeTable: ${inv.length} inverse frequencies for ${dim} dims`);
   }
 
   private ensure(positions: number): void {
@@ -71,8 +78,9 @@ export class RopeTable {
     for (let p = 0; p < n; p++) {
       for (let j = 0; j < this.half; j++) {
         const a = p * this.inv[j];
-        this.cos[p * this.half + j] = Math.cos(a);
-        this.sin[p * this.half + j] = Math.sin(a);
+        // mult === 1 leaves the default tables exactly as before
+        this.cos[p * this.half + j] = this.mult === 1 ? Math.cos(a) : Math.cos(a) * this.mult;
+        this.sin[p * this.half + j] = this.mult === 1 ? Math.sin(a) : Math.sin(a) * this.mult;
       }
     }
     this.positions = n;

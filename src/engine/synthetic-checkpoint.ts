@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseModelSpec } from './architectures/registry.js';
+import { attentionModule } from './attention/registry.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors-writer.js';
 
 /** Sizes and the exact config.json of a checkpoint to create. */
@@ -47,18 +48,18 @@ function hash(text: string): number {
 export function expectedTensors(config: Record<string, unknown>): [string, number[]][] {
   const spec = parseModelSpec(config, 'synthetic config');
   const H = spec.hiddenSize;
-  const a = spec.attention;
-  const q = a.numHeads * a.headDim;
-  const kv = a.numKvHeads * a.headDim;
+  const attention = attentionModule(spec.attention.kind);
   const out: [string, number[]][] = [[spec.names.embed, [spec.vocabSize, H]], [spec.names.finalNorm, [H]]];
+  if (spec.names.finalNormBias) out.push([spec.names.finalNormBias, [H]]);
   if (!spec.tieWordEmbeddings) out.push([spec.names.lmHead, [spec.vocabSize, H]]);
+  if (spec.names.lmHeadBias) out.push([spec.names.lmHeadBias, [spec.vocabSize]]);
   const mlp = (n: { gate: string; up: string; down: string }, I: number) => out.push([n.gate, [I, H]], [n.up, [I, H]], [n.down, [H, I]]);
   spec.layers.forEach((l) => {
     const n = l.names;
-    out.push([n.inputNorm, [H]], [n.postAttentionNorm, [H]], [n.q, [q, H]], [n.k, [kv, H]], [n.v, [kv, H]], [n.o, [H, q]]);
-    if (n.qBias) out.push([n.qBias, [q]], [n.kBias!, [kv]], [n.vBias!, [kv]]);
-    if (n.oBias) out.push([n.oBias, [H]]);
-    if (n.qNorm) out.push(a.qkNorm === 'full' ? [n.qNorm, [q]] : [n.qNorm, [a.headDim]], a.qkNorm === 'full' ? [n.kNorm!, [kv]] : [n.kNorm!, [a.headDim]]);
+    out.push([n.inputNorm, [H]], [n.postAttentionNorm, [H]]);
+    if (n.inputNormBias) out.push([n.inputNormBias, [H]]);
+    if (n.postAttentionNormBias) out.push([n.postAttentionNormBias, [H]]);
+    out.push(...attention.tensors(spec, n.attention));
     if (l.mlp === 'dense') mlp(n.dense!, spec.denseIntermediateSize!);
     else {
       out.push([n.router!, [spec.moe.numExperts, H]]);

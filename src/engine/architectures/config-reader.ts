@@ -74,6 +74,11 @@ export class ConfigReader {
     return inputError('config-unsupported', `${this.source}: ${key} = ${JSON.stringify(value)} is not supported (${supported})`, `use a checkpoint whose ${key} is supported`);
   }
 
+  /** a present but malformed value of `key` (config-invalid, exit 2) */
+  invalid(key: string, v: unknown, what: string): Error {
+    return this.bad([key], v, what);
+  }
+
   private bad(keys: string[], v: unknown, what: string): Error {
     return inputError('config-invalid', `${this.source}: ${keys.join(' / ')} = ${JSON.stringify(v)} must be ${what}`, 'fix config.json');
   }

@@ -1,9 +1,11 @@
-// The shared shape of the four llama-like MoE architectures (Mixtral, Qwen2-MoE, OLMoE, Qwen3-MoE):
+// The shared shape of the llama-like MoE architectures (Mixtral, Qwen2-MoE, OLMoE, Qwen3-MoE, PhiMoE):
 // pre-norm decoder layers with GQA attention and a routed SwiGLU MLP. Each architecture file
-// supplies only what differs (defaults, tensor names, attention details, which layers are MoE).
+// supplies only what differs (defaults, tensor names, attention details, which layers are MoE, and
+// for PhiMoE the norm, rope, router and lm_head bias).
 
 import { softmaxTopKRule } from '../router-rules.js';
-import type { AttentionSpec, ExpertTensorNames, LayerSpec, ModelSpec, SharedExpertSpec } from '../spec.js';
+import type { RouterRule } from '../../routing/types.js';
+import type { ExpertTensorNames, GqaAttentionSpec, LayerSpec, ModelSpec, RopeSpec, SharedExpertSpec } from '../spec.js';
 import { ConfigReader, defaultRopeTheta, requireSilu } from './config-reader.js';
 
 export interface GqaMoeParts {
@@ -20,8 +22,16 @@ export interface GqaMoeParts {
   isMoeLayer: (i: number) => boolean;
   denseIntermediateSize: number | null;
   shared: SharedExpertSpec | null;
-  attention: Omit<AttentionSpec, 'kind' | 'scale' | 'numHeads' | 'numKvHeads' | 'headDim'> & { headDim?: number };
+  attention: Omit<GqaAttentionSpec, 'kind' | 'scale' | 'numHeads' | 'numKvHeads' | 'headDim'> & { headDim?: number };
   notes?: Record<string, unknown>;
+  /** LayerNorm with weight and bias for every norm (PhiMoE); default RMSNorm */
+  layerNormBias?: boolean;
+  /** rope other than the default one, given head_dim (PhiMoE longrope) */
+  rope?: (headDim: number) => RopeSpec;
+  /** a router other than softmax-then-top-k (PhiMoE sparsemixer) */
+  router?: RouterRule;
+  /** lm_head.bias (PhiMoE lm_head_bias) */
+  lmHeadBias?: boolean;
 }
 
 export function buildGqaMoeSpec(p: GqaMoeParts): ModelSpec {
@@ -50,13 +60,17 @@ export function buildGqaMoeSpec(p: GqaMoeParts): ModelSpec {
       names: {
         inputNorm: `${base}input_layernorm.weight`,
         postAttentionNorm: `${base}post_attention_layernorm.weight`,
-        q: `${a}q_proj.weight`,
-        k: `${a}k_proj.weight`,
-        v: `${a}v_proj.weight`,
-        o: `${a}o_proj.weight`,
-        ...(p.attention.qkvBias ? { qBias: `${a}q_proj.bias`, kBias: `${a}k_proj.bias`, vBias: `${a}v_proj.bias` } : {}),
-        ...(p.attention.oBias ? { oBias: `${a}o_proj.bias` } : {}),
-        ...(p.attention.qkNorm !== 'none' ? { qNorm: `${a}q_norm.weight`, kNorm: `${a}k_norm.weight` } : {}),
+        ...(p.layerNormBias ? { inputNormBias: `${base}input_layernorm.bias`, postAttentionNormBias: `${base}post_attention_layernorm.bias` } : {}),
+        attention: {
+          kind: 'gqa',
+          q: `${a}q_proj.weight`,
+          k: `${a}k_proj.weight`,
+          v: `${a}v_proj.weight`,
+          o: `${a}o_proj.weight`,
+          ...(p.attention.qkvBias ? { qBias: `${a}q_proj.bias`, kBias: `${a}k_proj.bias`, vBias: `${a}v_proj.bias` } : {}),
+          ...(p.attention.oBias ? { oBias: `${a}o_proj.bias` } : {}),
+          ...(p.attention.qkNorm !== 'none' ? { qNorm: `${a}q_norm.weight`, kNorm: `${a}k_norm.weight` } : {}),
+        },
         ...(moe
           ? {
               router: `${m}gate.weight`,
@@ -73,20 +87,26 @@ export function buildGqaMoeSpec(p: GqaMoeParts): ModelSpec {
     modelType: p.modelType,
     vocabSize: c.positiveInt('vocab_size'),
     hiddenSize: hidden,
-    norm: { kind: 'rms', eps: c.number('rms_norm_eps') },
+    norm: { kind: p.layerNormBias ? 'layer' : 'rms', eps: c.number('rms_norm_eps') },
     attention: { ...attentionOptions, kind: 'gqa', numHeads, numKvHeads, headDim, scale: 1 / Math.sqrt(headDim) },
-    rope: { kind: 'default', theta: defaultRopeTheta(c, c.number('rope_theta')), dim: headDim, interleaved: false },
+    rope: p.rope ? p.rope(headDim) : { kind: 'default', theta: defaultRopeTheta(c, c.number('rope_theta')), dim: headDim, interleaved: false },
     layers,
     moe: {
       numExperts: p.experts,
       topK: p.topK,
       intermediateSize: p.expertIntermediateSize,
-      router: softmaxTopKRule({ numExperts: p.experts, topK: p.topK, renormalize: p.renormalize }),
+      router: p.router ?? softmaxTopKRule({ numExperts: p.experts, topK: p.topK, renormalize: p.renormalize }),
       shared: p.shared,
     },
     denseIntermediateSize: p.denseIntermediateSize,
     tieWordEmbeddings: c.bool('tie_word_embeddings'),
-    names: { embed: 'model.embed_tokens.weight', finalNorm: 'model.norm.weight', lmHead: 'lm_head.weight' },
+    names: {
+      embed: 'model.embed_tokens.weight',
+      finalNorm: 'model.norm.weight',
+      lmHead: 'lm_head.weight',
+      ...(p.layerNormBias ? { finalNormBias: 'model.norm.bias' } : {}),
+      ...(p.lmHeadBias ? { lmHeadBias: 'lm_head.bias' } : {}),
+    },
     eosTokenIds: c.tokenIds('eos_token_id'),
     maxPositionEmbeddings: c.optionalInt('max_position_embeddings'),
     notes: { norm_topk_prob: p.renormalize, ...p.notes },

@@ -2,8 +2,10 @@
 
 import { inputError } from '../../errors.js';
 import type { ModelSpec } from '../spec.js';
+import { deepseekV2 } from './deepseek-v2.js';
 import { mixtral } from './mixtral.js';
 import { olmoe } from './olmoe.js';
+import { phimoe } from './phimoe.js';
 import { qwen2Moe } from './qwen2-moe.js';
 import { qwen3Moe } from './qwen3-moe.js';
 
@@ -14,7 +16,7 @@ export interface Architecture {
   parse(config: Record<string, unknown>, source: string): ModelSpec;
 }
 
-const ARCHITECTURES = new Map<string, Architecture>([mixtral, qwen2Moe, olmoe, qwen3Moe].map((a) => [a.modelType, a]));
+const ARCHITECTURES = new Map<string, Architecture>([mixtral, qwen2Moe, olmoe, qwen3Moe, deepseekV2, phimoe].map((a) => [a.modelType, a]));
 
 export const supportedModelTypes = (): string[] => [...ARCHITECTURES.keys()];
 
