@@ -19,6 +19,8 @@ import { DEFAULT_DEVICE, loadDevice } from './latency/device-profile.js';
 import { assembleResults, modelSizes, type ResultsHeader } from './results.js';
 import { cacheForMemoryLimit, memoryBudget, parseSize } from './latency/memory-budget.js';
 import { OffloadingExpertStore, type OffloadOptions } from './engine/offload-store.js';
+import { expertBytes, type ExpertPrecision } from './engine/routed-expert.js';
+import type { Kernels } from './engine/kernels.js';
 import type { Checkpoint } from './engine/checkpoint.js';
 import type { ModelSpec } from './engine/spec.js';
 import { adapterFor } from './tasks/adapters/registry.js';
@@ -48,6 +50,8 @@ export interface EvaluateOptions {
   memoryLimit?: string;
   /** --io-bandwidth MBPS: emulate slower storage for offloaded reads */
   ioBandwidthMBps?: number;
+  /** --quant: routed experts in float32 (default) or 4-bit blocks */
+  quant?: ExpertPrecision;
   /** --device preset or file for the modeled latency (default phone-ufs40) */
   device?: string;
   /** --shard: evaluate only this shard's samples (index mod count) */
@@ -70,22 +74,34 @@ export interface LoadedModel {
   model: MoeModel;
   /** set with --offload: the store the run's cache events drive */
   offload: OffloadingExpertStore | null;
+  precision: ExpertPrecision;
   facts: ModelFacts;
   tokenizer: TextTokenizer;
   loadMs: number;
 }
 
-export async function loadModelForEvaluation(modelFlag: string | undefined, threads?: number, offload?: OffloadOptions): Promise<LoadedModel> {
+export interface ModelLoadOptions {
+  threads?: number;
+  /** --offload (with its --io-bandwidth) */
+  offload?: OffloadOptions | null;
+  /** --quant: routed experts in float32 or 4-bit blocks */
+  precision?: ExpertPrecision;
+}
+
+export async function loadModelForEvaluation(modelFlag: string | undefined, opts: ModelLoadOptions = {}): Promise<LoadedModel> {
   const source = await resolveModel(modelFlag);
   const t0 = performance.now();
   let store: OffloadingExpertStore | null = null;
+  const precision = opts.precision ?? 'f32';
+  const offload = opts.offload;
   const model = await MoeModel.load(source.dir, {
-    threads,
-    ...(offload ? { expertStore: (c: Checkpoint, s: ModelSpec) => (store = new OffloadingExpertStore(c, s, offload)) } : {}),
+    threads: opts.threads,
+    expertPrecision: precision,
+    ...(offload ? { expertStore: (c: Checkpoint, s: ModelSpec, k: Kernels) => (store = new OffloadingExpertStore(c, s, k, { ...offload, precision })) } : {}),
   });
   try {
     const tokenizer = await loadTokenizer(source.dir, model.spec.eosTokenIds);
-    return { source, model, offload: store, facts: modelFacts(model.checkpoint, model.spec), tokenizer, loadMs: performance.now() - t0 };
+    return { source, model, offload: store, precision, facts: modelFacts(model.checkpoint, model.spec), tokenizer, loadMs: performance.now() - t0 };
   } catch (e) {
     await releaseModel(model);
     throw e;
@@ -93,13 +109,12 @@ export async function loadModelForEvaluation(modelFlag: string | undefined, thre
 }
 
 export async function releaseModel(model: MoeModel): Promise<void> {
-  model.close();
-  await model.kernels.release();
+  await model.release();
 }
 
 /** One run: load the model, evaluate, release. */
 export async function evaluate(opts: EvaluateOptions): Promise<{ results: ResultsDocument; runDir: string }> {
-  const loaded = await loadModelForEvaluation(opts.model, opts.threads, opts.offload ? { ioBandwidthMBps: opts.ioBandwidthMBps } : undefined);
+  const loaded = await loadModelForEvaluation(opts.model, { threads: opts.threads, offload: opts.offload ? { ioBandwidthMBps: opts.ioBandwidthMBps } : null, precision: opts.quant });
   try {
     return await evaluateLoaded(loaded, opts);
   } finally {
@@ -123,7 +138,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
   const allUnits = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: opts.limit, maxLength, settings });
   const shard = opts.shard ?? null;
   const units = allUnits.filter((u) => inShard(u.index, shard));
-  const controller = createRouting(routingFlags, model.spec, facts.bytesPerExpert, loaded.offload ?? undefined);
+  const controller = createRouting(routingFlags, model.spec, expertBytes(model.spec, loaded.precision, facts.bytesPerExpert), loaded.offload ?? undefined);
 
   const config = {
     task: task.task,
@@ -136,7 +151,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
     topJ: opts.routing['top-j'] ?? null,
     maxRank: opts.routing['max-rank'] ?? null,
     threshold: opts.routing.threshold === undefined ? null : Number(opts.routing.threshold),
-    cache: opts.routing.cache ?? null,
+    cache: routingFlags.cache ?? null,
     policy: opts.routing.policy,
     lruOrder: opts.routing['lru-order'],
     cacheReset: opts.routing['cache-reset'],
@@ -227,7 +242,7 @@ export async function evaluateLoaded(loaded: LoadedModel, opts: EvaluateOptions)
 
   const results = assembleResults({
     header, task, settings, records, totalUnits: units.length, routing: controller.finish(), loadMs,
-    memory: memoryReport(loaded, facts, routingFlags.cache, opts), device, sizes: modelSizes(facts),
+    memory: memoryReport(loaded, facts, routingFlags.cache, opts), device, sizes: modelSizes(facts, expertBytes(model.spec, loaded.precision, facts.bytesPerExpert)),
     run: { status: 'complete', finishedAt: new Date().toISOString() },
   });
   writeJsonAtomic(join(runDir, RESULTS_FILE), results);

@@ -69,9 +69,14 @@ export function latencyOf(records: SampleRecord[], loadMs: number): LatencyRepor
   };
 }
 
-/** Bytes and parameters per token for the latency model (stored precision, assumed uniform). */
-export function modelSizes(f: ModelFacts): ModelSizes {
+/**
+ * Bytes and parameters per token for the latency model: dense weights at the checkpoint's stored
+ * precision (assumed uniform), the k routed experts per MoE layer at the run's expert precision.
+ */
+export function modelSizes(f: ModelFacts, bytesPerExpert = f.bytesPerExpert): ModelSizes {
   const paramsPerExpert = 3 * f.hiddenSize * f.expertIntermediateSize;
   const bytesPerParameter = paramsPerExpert > 0 ? f.bytesPerExpert / paramsPerExpert : 4;
-  return { activeBytes: f.activeParameters * bytesPerParameter, activeParameters: f.activeParameters, bytesPerExpert: f.bytesPerExpert };
+  const activeExperts = f.moeLayers.length * f.topK;
+  const denseParameters = f.activeParameters - activeExperts * paramsPerExpert;
+  return { activeBytes: denseParameters * bytesPerParameter + activeExperts * bytesPerExpert, activeParameters: f.activeParameters, bytesPerExpert };
 }

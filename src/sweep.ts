@@ -105,7 +105,7 @@ const flagsOf = (p: SweepPoint, shared: SweepOptions['routing']): RoutingFlagVal
 export async function runSweep(opts: SweepOptions): Promise<SweepRun[]> {
   const all = expandGrid(opts.grid);
   const points = opts.select ? opts.select(all) : all;
-  const loaded: LoadedModel = await loadModelForEvaluation(opts.model, opts.threads);
+  const loaded: LoadedModel = await loadModelForEvaluation(opts.model, { threads: opts.threads });
   try {
     // every point's flags are checked before anything runs: a bad grid fails fast (exit 2)
     for (const p of points) createRouting(flagsOf(p, opts.routing), loaded.model.spec, loaded.facts.bytesPerExpert).finish();

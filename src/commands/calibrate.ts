@@ -38,7 +38,7 @@ export default class Calibrate extends MoeEvalCommand {
 
   async run(): Promise<CalibrationFile> {
     const { args, flags } = await this.parse(Calibrate);
-    const loaded = await loadModelForEvaluation(flags.model, flags.threads);
+    const loaded = await loadModelForEvaluation(flags.model, { threads: flags.threads });
     try {
       // cache-prior with λ = 0 routes exactly as topk and keeps the running Δavg of every layer
       const { results } = await evaluateLoaded(loaded, {

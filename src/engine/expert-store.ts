@@ -1,44 +1,41 @@
-// Where the weights of routed experts come from (design.md "The seams": the store never decides
-// routing). ResidentExpertStore keeps every expert in memory; an offloading store (latency issue)
-// implements the same interface and loads on demand.
+// Where routed experts come from (design.md "The seams": the store never decides routing).
+// ResidentExpertStore keeps every expert in memory; OffloadingExpertStore (offload-store.ts) keeps
+// only what the run's cache holds. Both hand out RoutedExperts (float32 or 4-bit).
 
 import type { Checkpoint } from './checkpoint.js';
-import { matrix, type Matrix } from './kernels.js';
+import type { Kernels } from './kernels.js';
+import { loadRoutedExpert, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import type { ModelSpec } from './spec.js';
 
-export interface ExpertWeights {
-  gate: Matrix;
-  up: Matrix;
-  down: Matrix;
-}
-
 export interface ExpertStore {
-  /** weights of routed expert `expert` of decoder layer `layer`, ready for the kernels */
-  get(layer: number, expert: number): ExpertWeights;
+  /** routed expert `expert` of decoder layer `layer`, ready to run */
+  get(layer: number, expert: number): RoutedExpert;
+  /** free every expert (end of use) */
+  release(): Promise<void>;
 }
 
-/** Reads one routed expert's three matrices from the checkpoint (shape-checked). */
-export function readExpert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number): ExpertWeights {
-  const names = spec.layers[layer].names.expert!(expert);
-  const H = spec.hiddenSize;
-  const I = spec.moe.intermediateSize;
-  return {
-    gate: matrix(ckpt.readF32(names.gate, [I, H]), I, H),
-    up: matrix(ckpt.readF32(names.up, [I, H]), I, H),
-    down: matrix(ckpt.readF32(names.down, [H, I]), H, I),
-  };
-}
+/** Builds the expert store of a model once its kernels exist. */
+export type ExpertStoreFactory = (ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels) => ExpertStore | Promise<ExpertStore>;
 
 export class ResidentExpertStore implements ExpertStore {
-  private readonly experts = new Map<number, ExpertWeights[]>();
+  private constructor(private readonly experts: Map<number, RoutedExpert[]>) {}
 
-  constructor(ckpt: Checkpoint, spec: ModelSpec) {
-    spec.layers.forEach((l, i) => {
-      if (l.mlp === 'moe') this.experts.set(i, Array.from({ length: spec.moe.numExperts }, (_, e) => readExpert(ckpt, spec, i, e)));
-    });
+  static async create(ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels, precision: ExpertPrecision = 'f32'): Promise<ResidentExpertStore> {
+    const experts = new Map<number, RoutedExpert[]>();
+    for (const [i, l] of spec.layers.entries()) {
+      if (l.mlp !== 'moe') continue;
+      const layer: RoutedExpert[] = [];
+      for (let e = 0; e < spec.moe.numExperts; e++) layer.push(await loadRoutedExpert(ckpt, spec, i, e, precision, kernels));
+      experts.set(i, layer);
+    }
+    return new ResidentExpertStore(experts);
   }
 
-  get(layer: number, expert: number): ExpertWeights {
+  get(layer: number, expert: number): RoutedExpert {
     return this.experts.get(layer)![expert];
+  }
+
+  async release(): Promise<void> {
+    for (const layer of this.experts.values()) for (const e of layer) await e.release();
   }
 }

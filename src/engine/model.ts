@@ -11,7 +11,8 @@ import { parseModelSpec } from './architectures/registry.js';
 import type { AttentionModule, AttentionStep, LayerAttention } from './attention/attention.js';
 import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
-import { ResidentExpertStore, type ExpertStore, type ExpertWeights } from './expert-store.js';
+import { ResidentExpertStore, type ExpertStore, type ExpertStoreFactory } from './expert-store.js';
+import type { ExpertFp32Weights as ExpertWeights, ExpertPrecision } from './routed-expert.js';
 import { Kernels, matrix, vectorTensor, type Matrix } from './kernels.js';
 import { KvCache } from './kv-cache.js';
 import { normFn, readNorm, type NormFn, type NormWeights } from './norm.js';
@@ -40,7 +41,9 @@ export interface LoadOptions {
   kernels?: Kernels;
   threads?: number;
   /** replaces the all-resident store (e.g. an offloading store) */
-  expertStore?: (ckpt: Checkpoint, spec: ModelSpec) => ExpertStore;
+  expertStore?: ExpertStoreFactory;
+  /** routed experts in float32 (default) or 4-bit blocks (--quant q4) */
+  expertPrecision?: ExpertPrecision;
 }
 
 export class MoeModel {
@@ -77,8 +80,8 @@ export class MoeModel {
       const finalNorm = readNorm(ckpt, spec.norm.kind, spec.names.finalNorm, spec.names.finalNormBias, H);
       const attention = attentionModule(spec.attention.kind);
       const layers = spec.layers.map((l) => loadLayer(ckpt, spec, attention, l.names, l.mlp));
-      const experts = (opts.expertStore ?? ((c, s) => new ResidentExpertStore(c, s)))(ckpt, spec);
       const kernels = opts.kernels ?? (await Kernels.create({ threads: opts.threads }));
+      const experts = await (opts.expertStore ?? ((c, s, k) => ResidentExpertStore.create(c, s, k, opts.expertPrecision)))(ckpt, spec, kernels);
       return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, lmHeadBias, layers, experts);
     } catch (e) {
       ckpt.close();
@@ -168,8 +171,7 @@ export class MoeModel {
     const out = new Float32Array(T * H);
     if (T === 1) {
       for (let j = 0; j < k; j++) {
-        const w = this.experts.get(layer, selected[j]);
-        const y = await this.kernels.swiglu(x, 1, w.gate, w.up, w.down);
+        const y = await this.experts.get(layer, selected[j]).run(x, 1);
         const g = weights[j];
         for (let i = 0; i < H; i++) out[i] += g * y[i];
       }
@@ -191,8 +193,7 @@ export class MoeModel {
         }
         const xe = new Float32Array(m * H);
         for (let r = 0; r < m; r++) xe.set(x.subarray(rows[r] * H, (rows[r] + 1) * H), r * H);
-        const w = this.experts.get(layer, e);
-        const y = await this.kernels.swiglu(xe, m, w.gate, w.up, w.down);
+        const y = await this.experts.get(layer, e).run(xe, m);
         for (let r = 0; r < m; r++) {
           const o = rows[r] * H;
           const g = gains[r];
@@ -208,6 +209,13 @@ export class MoeModel {
       }
     }
     return out;
+  }
+
+  /** Closes the weight files and frees experts and kernels. */
+  async release(): Promise<void> {
+    await this.experts.release();
+    this.checkpoint.close();
+    await this.kernels.release();
   }
 
   close(): void {

@@ -1,23 +1,26 @@
 // Real expert offloading (issue 6, --offload): only the experts the run's cache holds are in memory.
 // The routing controller's cache decides residency; its load/evict events reach this store, which
-// reads a loaded expert's tensors from the safetensors files by byte range (widened to float32) into
-// a buffer freed by an earlier eviction, so memory stays at C experts per MoE layer. An optional
-// bandwidth limit emulates slower storage by sleeping after each read.
+// reads a loaded expert's tensors from the safetensors files by byte range (widened to float32, and
+// quantised for --quant q4) into buffers freed by an earlier eviction, so memory stays at C experts
+// per MoE layer. An optional bandwidth limit emulates slower storage by sleeping after each read.
 
 import type { Checkpoint } from './checkpoint.js';
-import type { ExpertStore, ExpertWeights } from './expert-store.js';
-import { matrix } from './kernels.js';
+import type { ExpertStore } from './expert-store.js';
+import type { Kernels } from './kernels.js';
+import { fp32Buffers, loadRoutedExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import type { ModelSpec } from './spec.js';
 
 export interface OffloadOptions {
   /** emulate storage of this read bandwidth (MB/s); undefined = the real disk (page cache) */
   ioBandwidthMBps?: number;
+  precision?: ExpertPrecision;
 }
 
 export interface OffloadStats {
   /** expert loads caused by cache misses */
   loads: number;
-  /** loads of experts the cache did not keep (e.g. --prefill-cache skip), read and dropped */
+  /** loads of experts the cache did not hold when they ran (a batched prefill routes every token
+   * before it runs the experts; --prefill-cache skip), read for that use and dropped */
   transientLoads: number;
   /** bytes read from the weight files at stored precision */
   bytesRead: number;
@@ -29,23 +32,51 @@ export interface OffloadStats {
 
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
 
+/** An expert whose load may still be finishing (q4 session creation is asynchronous). */
+class LoadingExpert implements RoutedExpert {
+  constructor(readonly ready: Promise<RoutedExpert>) {}
+  async run(x: Float32Array, m: number): Promise<Float32Array> {
+    return (await this.ready).run(x, m);
+  }
+  async release(): Promise<void> {
+    await (await this.ready).release();
+  }
+}
+
+/** An expert read for one use only: released when that use ends. */
+class TransientExpert implements RoutedExpert {
+  constructor(private readonly ready: Promise<RoutedExpert>) {}
+  async run(x: Float32Array, m: number): Promise<Float32Array> {
+    const e = await this.ready;
+    try {
+      return await e.run(x, m);
+    } finally {
+      await e.release();
+    }
+  }
+  async release(): Promise<void> {}
+}
+
 export class OffloadingExpertStore implements ExpertStore {
-  private readonly resident = new Map<number, ExpertWeights>();
-  private readonly free: ExpertWeights[] = [];
+  private readonly resident = new Map<number, LoadingExpert>();
+  private readonly free: ExpertFp32Weights[] = [];
+  private readonly releases: Promise<void>[] = [];
   readonly stats: OffloadStats = { loads: 0, transientLoads: 0, bytesRead: 0, readMs: 0, peakResidentExperts: 0 };
   private readonly bytesPerExpert: number;
+  private readonly precision: ExpertPrecision;
 
-  constructor(private readonly ckpt: Checkpoint, private readonly spec: ModelSpec, private readonly opts: OffloadOptions = {}) {
+  constructor(private readonly ckpt: Checkpoint, private readonly spec: ModelSpec, private readonly kernels: Kernels, private readonly opts: OffloadOptions = {}) {
     const layer = spec.layers.findIndex((l) => l.mlp === 'moe');
     const n = layer >= 0 ? spec.layers[layer].names.expert!(0) : null;
     this.bytesPerExpert = n ? [n.gate, n.up, n.down].reduce((s, t) => s + ckpt.info(t).byteLength, 0) : 0;
+    this.precision = opts.precision ?? 'f32';
   }
 
   private key(layer: number, expert: number): number {
     return layer * this.spec.moe.numExperts + expert;
   }
 
-  /** RoutingCacheListener: the cache loaded an expert. */
+  /** RoutingCacheListener: the cache loaded an expert (the read happens now, synchronously). */
   onLoad(layer: number, expert: number): void {
     const key = this.key(layer, expert);
     if (this.resident.has(key)) return;
@@ -54,40 +85,42 @@ export class OffloadingExpertStore implements ExpertStore {
     this.stats.peakResidentExperts = Math.max(this.stats.peakResidentExperts, this.resident.size);
   }
 
-  /** RoutingCacheListener: the cache dropped an expert; its buffers are reused by the next load. */
+  /** RoutingCacheListener: the cache dropped an expert; float32 buffers are reused, sessions released. */
   onEvict(layer: number, expert: number): void {
     const key = this.key(layer, expert);
-    const w = this.resident.get(key);
-    if (!w) return;
+    const e = this.resident.get(key);
+    if (!e) return;
     this.resident.delete(key);
-    this.free.push(w);
+    this.releases.push(
+      e.ready.then(async (x) => {
+        const buffers = fp32Buffers(x);
+        if (buffers) this.free.push(buffers);
+        else await x.release();
+      }),
+    );
   }
 
-  get(layer: number, expert: number): ExpertWeights {
-    const w = this.resident.get(this.key(layer, expert));
-    if (w) return w;
-    // routed without touching the cache: read it for this use only
+  get(layer: number, expert: number): RoutedExpert {
+    const e = this.resident.get(this.key(layer, expert));
+    if (e) return e;
     this.stats.transientLoads++;
-    const buffers = this.free.pop();
-    const t = this.read(layer, expert, buffers);
-    this.free.push(t);
-    return t;
+    return new TransientExpert(this.read(layer, expert).ready);
   }
 
   /** Forget every resident expert (a new run starts with empty caches). */
   reset(): void {
-    for (const w of this.resident.values()) this.free.push(w);
-    this.resident.clear();
+    for (const [key] of this.resident) this.onEvict(Math.floor(key / this.spec.moe.numExperts), key % this.spec.moe.numExperts);
   }
 
-  private read(layer: number, expert: number, reuse?: ExpertWeights): ExpertWeights {
+  async release(): Promise<void> {
+    this.reset();
+    await Promise.all(this.releases);
+  }
+
+  private read(layer: number, expert: number, reuse?: ExpertFp32Weights): LoadingExpert {
     const t0 = performance.now();
-    const names = this.spec.layers[layer].names.expert!(expert);
-    const H = this.spec.hiddenSize;
-    const I = this.spec.moe.intermediateSize;
-    const w: ExpertWeights = reuse
-      ? { gate: matrix(this.ckpt.readF32(names.gate, [I, H], reuse.gate.data), I, H), up: matrix(this.ckpt.readF32(names.up, [I, H], reuse.up.data), I, H), down: matrix(this.ckpt.readF32(names.down, [H, I], reuse.down.data), H, I) }
-      : { gate: matrix(this.ckpt.readF32(names.gate, [I, H]), I, H), up: matrix(this.ckpt.readF32(names.up, [I, H]), I, H), down: matrix(this.ckpt.readF32(names.down, [H, I]), H, I) };
+    // loadRoutedExpert reads the tensors before its first await: the bytes are read here
+    const ready = loadRoutedExpert(this.ckpt, this.spec, layer, expert, this.precision, this.kernels, reuse);
     this.stats.bytesRead += this.bytesPerExpert;
     if (this.opts.ioBandwidthMBps) {
       const due = t0 + (this.bytesPerExpert / (this.opts.ioBandwidthMBps * 1e6)) * 1e3;
@@ -95,6 +128,6 @@ export class OffloadingExpertStore implements ExpertStore {
       if (wait > 0) Atomics.wait(sleepBuffer, 0, 0, wait); // a synchronous sleep: the read is synchronous too
     }
     this.stats.readMs += performance.now() - t0;
-    return w;
+    return new LoadingExpert(ready);
   }
 }

@@ -13,6 +13,8 @@ export type Dim = number | string;
 
 export interface GraphNode {
   op: string;
+  /** operator domain: '' (ONNX) or 'com.microsoft' (onnxruntime contrib ops such as MatMulNBits) */
+  domain?: string;
   inputs: string[];
   outputs: string[];
   /** integers, integer lists, or { float } (explicit, since 1.0 and 1 are the same JS number) */
@@ -26,6 +28,8 @@ export interface GraphDef {
   nodes: GraphNode[];
   /** constant float scalars and int64 vectors */
   constants?: Record<string, number | { int64: number[] }>;
+  /** constant tensors baked into the model (e.g. 4-bit expert weights, which MatMulNBits prepacks) */
+  tensors?: { name: string; dims: number[]; data: Uint8Array | Float32Array }[];
 }
 
 const valueInfo = (name: string, dims: Dim[]) => ({
@@ -50,15 +54,24 @@ export function buildModel(def: GraphDef): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'moe-eval',
-    opsetImport: [{ domain: '', version: 17 }],
+    opsetImport: [{ domain: '', version: 17 }, ...(def.nodes.some((n) => n.domain === 'com.microsoft') ? [{ domain: 'com.microsoft', version: 1 }] : [])],
     graph: {
       name: def.name,
       input: def.inputs.map(([n, d]) => valueInfo(n, d)),
       output: def.outputs.map(([n, d]) => valueInfo(n, d)),
-      initializer: Object.entries(def.constants ?? {}).map(([n, v]) => constant(n, v)),
+      initializer: [
+        ...Object.entries(def.constants ?? {}).map(([n, v]) => constant(n, v)),
+        ...(def.tensors ?? []).map((t) => ({
+          name: t.name,
+          dataType: t.data instanceof Uint8Array ? onnx.TensorProto.DataType.UINT8 : FLOAT,
+          dims: t.dims,
+          rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+        })),
+      ],
       node: def.nodes.map((n, i) => ({
         name: `${n.op}_${i}`,
         opType: n.op,
+        ...(n.domain ? { domain: n.domain } : {}),
         input: n.inputs,
         output: n.outputs,
         attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),

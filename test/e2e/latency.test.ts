@@ -1,0 +1,82 @@
+// Latency three ways: --offload runs exactly like all-resident weights and stays inside its memory
+// bound; the modeled latency equals a hand calculation for a shipped device preset.
+
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDevice } from '../../src/latency/device-profile.js';
+import { modeledLatency } from '../../src/latency/modeled.js';
+import { SHARED_DIR, SHARED_PRESENT, SHARED_SKIP_MESSAGE } from '../helpers/fixtures.js';
+import { makeTokenizerModel } from '../helpers/tokenizer-model.js';
+import { runCli } from './cli.js';
+
+describe('modeled latency', () => {
+  it('equals a hand calculation on the phone-ufs40 preset', () => {
+    // DRAM 60 GB/s, 200 GFLOP/s, UFS 4200 MB/s + 0.1 ms per read.
+    // compute = max(1e9 B / 60e9 B/s, 2·0.5e9 / 200e9) = max(16.667 ms, 5 ms) = 16.667 ms
+    // one miss = 10e6 / 4200e6 s + 0.1 ms = 2.381 + 0.1 = 2.481 ms; 3 misses = 7.443 ms -> 24.110 ms
+    // topk + LRU with 5 misses: 16.667 + 12.405 = 29.071 ms -> speed-up 1.2058
+    const m = modeledLatency(loadDevice('phone-ufs40'), { activeBytes: 1e9, activeParameters: 0.5e9, bytesPerExpert: 10e6 }, 3, 5);
+    expect(m.label).toBe('modeled');
+    expect(m.computeMsPerToken).toBeCloseTo(16.6667, 3);
+    expect(m.msPerToken).toBeCloseTo(24.1095, 3);
+    expect(m.tokensPerSecond).toBeCloseTo(1000 / 24.1095, 3);
+    expect(m.topkLruMsPerToken).toBeCloseTo(29.0714, 3);
+    expect(m.speedupVsTopkLru).toBeCloseTo(1.2058, 3);
+  });
+});
+
+describe.skipIf(!SHARED_PRESENT)(`--offload${SHARED_PRESENT ? '' : ` (skipped: ${SHARED_SKIP_MESSAGE})`}`, () => {
+  let model: string;
+  let data: string;
+  beforeAll(() => {
+    // more and larger experts than the default test model, so that offloading matters
+    model = makeTokenizerModel({ num_experts: 32, intermediate_size: 256, num_experts_per_tok: 4 });
+    data = mkdtempSync(join(tmpdir(), 'moe-eval-mmlu-'));
+    mkdirSync(join(data, 'test'));
+    for (const s of ['anatomy', 'astronomy']) copyFileSync(join(SHARED_DIR, 'datasets', 'mmlu-hendrycks', 'test', `${s}_test.csv`), join(data, 'test', `${s}_test.csv`));
+  });
+  const run = (extra: string[]) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'moe-eval-run-')), 'r');
+    const r = runCli(['mmlu', '--model', model, '--data', data, '--limit', '4', '--cache', '8', '--strategy', 'cache-prior', '--lambda', '0.5', '--output', out, '--log-samples', '--json', ...extra]);
+    expect(r.status, r.stderr).toBe(0);
+    const samples = readFileSync(join(out, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => { const { latency, ...s } = JSON.parse(l); return s; });
+    return { doc: JSON.parse(r.stdout), samples };
+  };
+
+  it('gives exactly the results of all-resident experts and reports its reads', () => {
+    const resident = run([]);
+    const offload = run(['--offload']);
+    expect(offload.samples).toEqual(resident.samples); // log-likelihoods included
+    expect(offload.doc.metrics).toEqual(resident.doc.metrics);
+    expect(offload.doc.routing).toEqual(resident.doc.routing);
+    const m = offload.doc.memory;
+    expect(m.offload).toBe(true);
+    // every counted miss is one load; bytes read = loads (+ transient reads) × bytes per expert
+    expect(m.loads).toBe(offload.doc.routing.summary.misses);
+    expect(m.bytesRead).toBe((m.loads + m.transientLoads) * offload.doc.model.bytesPerExpert);
+    expect(m.peakResidentExperts).toBeLessThanOrEqual(8 * 2);
+    // the stated bound (dense + C × layers × expert + overhead) holds for the process's peak RSS
+    expect(m.peakRssBytes).toBeLessThan(m.boundBytes);
+  });
+
+  it('--memory-limit derives the largest cache that fits, and refuses a cache that does not', () => {
+    // bound(C) = dense + C·2 layers·(3·32·256·4 B = 98,304 B) + 512 MiB; dense = 6,511,104 B (the
+    // tied 50304×32 embedding, attention, norms, routers): 530 MiB leaves 18,874,368 − 6,511,104 B
+    // for experts = 125.8 expert slots / 2 layers -> C = 62, capped at the 32 experts there are;
+    // 520 MiB leaves 8,388,608 − 6,511,104 B -> 19.1 / 2 -> C = 9
+    const derive = (limit: string) => {
+      const r = runCli(['mmlu', '--model', model, '--data', data, '--limit', '1', '--offload', '--memory-limit', limit, '--json', '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-run-')), 'r')]);
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    expect(derive('530MiB').config.cache).toBe(32);
+    const tight = derive('520MiB');
+    expect(tight.config.cache).toBe(9);
+    expect(tight.memory.boundBytes).toBeLessThanOrEqual(520 * 2 ** 20);
+    const r = runCli(['mmlu', '--model', model, '--data', data, '--limit', '1', '--cache', '32', '--offload', '--memory-limit', '520MiB']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--cache 32 needs');
+  });
+});
