@@ -2,7 +2,6 @@
 // the evaluator, print a readable summary (or only the results document with --json).
 
 import { Flags } from '@oclif/core';
-import { evaluate } from '../evaluator.js';
 import type { ResultsDocument } from '../report/results-schema.js';
 import { MoeEvalCommand } from './base-command.js';
 import { modelFlag, threadsFlag } from './flags.js';
@@ -55,6 +54,8 @@ export interface TaskFlagValues extends RoutingFlagValues {
 
 export abstract class TaskCommand extends MoeEvalCommand {
   protected async runTask(task: string, flags: TaskFlagValues, settings: Record<string, unknown> = {}): Promise<ResultsDocument> {
+    // the engine and tokenizer load only when a task runs: keeps every command's startup light
+    const { evaluate } = await import('../evaluator.js');
     const { results, runDir } = await evaluate({
       task,
       model: flags.model,

@@ -10,7 +10,6 @@ import { MoeEvalCommand } from '../cli/base-command.js';
 import { modelFlag, threadsFlag } from '../cli/flags.js';
 import { createProgress } from '../cli/progress.js';
 import { DELTA_AVG_SCHEMA } from '../cli/routing-flags.js';
-import { evaluateLoaded, loadModelForEvaluation, releaseModel } from '../evaluator.js';
 import { writeJsonAtomic } from '../report/run-files.js';
 import { taskNames } from '../tasks/task-config.js';
 
@@ -38,6 +37,7 @@ export default class Calibrate extends MoeEvalCommand {
 
   async run(): Promise<CalibrationFile> {
     const { args, flags } = await this.parse(Calibrate);
+    const { evaluateLoaded, loadModelForEvaluation, releaseModel } = await import('../evaluator.js');
     const loaded = await loadModelForEvaluation(flags.model, { threads: flags.threads });
     try {
       // cache-prior with λ = 0 routes exactly as topk and keeps the running Δavg of every layer

@@ -6,8 +6,6 @@ import { MoeEvalCommand } from '../cli/base-command.js';
 import { modelFlag, threadsFlag } from '../cli/flags.js';
 import { createRouting, routingFlags } from '../cli/routing-flags.js';
 import { usageError } from '../errors.js';
-import { modelFacts } from '../engine/inspect.js';
-import { MoeModel } from '../engine/model.js';
 import { resolveModel } from '../engine/model-source.js';
 import { RecordingRouting, type RoutingRecord } from '../engine/own-routing.js';
 import type { RoutingRunReport } from '../routing/index.js';
@@ -35,6 +33,8 @@ export default class Logits extends MoeEvalCommand {
   async run(): Promise<LogitsResult> {
     const { flags } = await this.parse(Logits);
     const tokens = parseTokens(flags.tokens);
+    const { MoeModel } = await import('../engine/model.js');
+    const { modelFacts } = await import('../engine/inspect.js');
     const model = await MoeModel.load((await resolveModel(flags.model)).dir, { threads: flags.threads });
     try {
       const V = model.spec.vocabSize;

@@ -3,7 +3,6 @@
 import { Args, Flags } from '@oclif/core';
 import { MoeEvalCommand } from '../cli/base-command.js';
 import { formatResults } from '../cli/format-results.js';
-import { mergeShards } from '../merge.js';
 import type { ResultsDocument } from '../report/results-schema.js';
 
 export default class Merge extends MoeEvalCommand {
@@ -15,6 +14,7 @@ export default class Merge extends MoeEvalCommand {
 
   async run(): Promise<ResultsDocument> {
     const { argv, flags } = await this.parse(Merge);
+    const { mergeShards } = await import('../merge.js');
     const doc = mergeShards(argv as string[], flags.out, this.argv);
     if (!this.jsonEnabled()) {
       this.log(formatResults(doc, flags.out));

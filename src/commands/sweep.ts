@@ -6,7 +6,7 @@ import { modelFlag, threadsFlag } from '../cli/flags.js';
 import { createProgress } from '../cli/progress.js';
 import { routingFlags } from '../cli/routing-flags.js';
 import { usageError } from '../errors.js';
-import { runSweep, type SweepRun } from '../sweep.js';
+import type { SweepRun } from '../sweep.js';
 import { STRATEGY_IDS } from '../routing/index.js';
 import { DEFAULT_DEVICE } from '../latency/device-profile.js';
 import { inShard, parseShard } from '../shard.js';
@@ -61,6 +61,7 @@ export default class Sweep extends MoeEvalCommand {
     const tasks = list('task', flags.task, String) as string[];
     if (flags.data && tasks.length > 1) throw usageError('sweep-data-many-tasks', '--data applies to one task, but the sweep has several', 'sweep one task per --data, or drop --data to use the embedded sets');
     const shard = parseShard(flags.shard, flags['shard-index-env']);
+    const { runSweep } = await import('../sweep.js');
     const runs: SweepRun[] = await runSweep({
       select: (points) => points.filter((_, i) => inShard(i, shard)),
       grid: {
