@@ -2,11 +2,11 @@
 // latency, DRAM bandwidth and compute throughput. Presets live in devices/ (with their sources);
 // --device takes a preset name or a path to a user file.
 
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { inputError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
+import { readYamlFile } from '../util/yaml-file.js';
 import { PACKAGE_ROOT } from '../engine/model-source.js';
 
 export const DEVICES_DIR = join(PACKAGE_ROOT, 'devices');
@@ -29,16 +29,6 @@ export function loadDevice(nameOrPath: string): DeviceProfile {
   const preset = join(DEVICES_DIR, `${nameOrPath}.yaml`);
   const path = existsSync(preset) ? preset : nameOrPath;
   if (!existsSync(path)) throw usageError('device-unknown', `--device ${nameOrPath}: not a preset and not a file; presets: ${devicePresets().join(', ')}`, 'pass a preset name or a device YAML file (see devices/*.yaml)');
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw inputError('device-yaml-invalid', `${path}: ${(e as Error).message}`, 'fix the YAML syntax');
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw inputError('device-yaml-invalid', `${path}: ${issue.path.join('.')}: ${issue.message}`, 'a device needs storage.readBandwidthMBps, storage.perReadLatencyMs, dram.bandwidthGBps, compute.gflops');
-  }
-  return { ...parsed.data, source: path };
+  const profile = readYamlFile(path, schema, 'device-yaml-invalid', 'a device needs storage.readBandwidthMBps, storage.perReadLatencyMs, dram.bandwidthGBps, compute.gflops');
+  return { ...profile, source: path };
 }

@@ -1,11 +1,11 @@
 // Task definitions are YAML first (design.md "Tasks"): lm-evaluation-harness's task keys in
 // camelCase, validated here with zod and loaded through a registry of the files in tasks/.
 
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { inputError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
+import { readYamlFile } from '../util/yaml-file.js';
 import { PACKAGE_ROOT } from '../engine/model-source.js';
 
 const metricSchema = z.object({
@@ -60,18 +60,7 @@ export function taskNames(dir = TASKS_DIR): string[] {
 }
 
 export function loadTaskFile(path: string): TaskConfig {
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw inputError('task-yaml-invalid', `${path}: ${(e as Error).message}`, 'fix the YAML syntax');
-  }
-  const parsed = taskSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw inputError('task-yaml-invalid', `${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'see tasks/*.yaml for the keys a task takes');
-  }
-  return parsed.data;
+  return readYamlFile(path, taskSchema, 'task-yaml-invalid', 'see tasks/*.yaml for the keys a task takes');
 }
 
 /** The built-in task `name` (tasks/<name>.yaml); an unknown name lists the valid ones. */
