@@ -155,8 +155,36 @@ export interface KernelOptions {
   threads?: number;
 }
 
+/**
+ * Σ_i gain_i · SwiGLU_i(x) over the k experts one token selected, in one session run: a decode
+ * step then makes one call per MoE layer instead of k, and the thread pool stays busy in between.
+ */
+function expertSumGraph(k: number): GraphDef {
+  const inputs: [string, (number | string)[]][] = [['x', ['m', 'h']]];
+  const nodes: GraphDef['nodes'] = [];
+  for (let i = 0; i < k; i++) {
+    inputs.push([`g${i}`, ['i', 'h']], [`u${i}`, ['i', 'h']], [`d${i}`, ['h', 'i']], [`w${i}`, [1]]);
+    nodes.push(
+      gemm('x', `g${i}`, `a${i}`),
+      gemm('x', `u${i}`, `b${i}`),
+      { op: 'Sigmoid', inputs: [`a${i}`], outputs: [`s${i}`] },
+      { op: 'Mul', inputs: [`a${i}`, `s${i}`], outputs: [`c${i}`] },
+      { op: 'Mul', inputs: [`c${i}`, `b${i}`], outputs: [`e${i}`] },
+      gemm(`e${i}`, `d${i}`, `f${i}`),
+      { op: 'Mul', inputs: [`f${i}`, `w${i}`], outputs: [`y${i}`] },
+    );
+  }
+  nodes.push({ op: 'Sum', inputs: Array.from({ length: k }, (_, i) => `y${i}`), outputs: ['y'] });
+  return { name: `expert_sum_${k}`, inputs, outputs: [['y', ['m', 'h']]], nodes };
+}
+
 export class Kernels {
-  private constructor(private readonly sessions: Record<keyof typeof GRAPHS, ort.InferenceSession>) {}
+  private readonly expertSums = new Map<number, Promise<ort.InferenceSession>>();
+
+  private constructor(
+    private readonly sessions: Record<keyof typeof GRAPHS, ort.InferenceSession>,
+    private readonly options: ort.InferenceSession.SessionOptions,
+  ) {}
 
   static async create(opts: KernelOptions = {}): Promise<Kernels> {
     const options: ort.InferenceSession.SessionOptions = {
@@ -169,7 +197,26 @@ export class Kernels {
     const entries = await Promise.all(
       Object.entries(GRAPHS).map(async ([k, def]) => [k, await ort.InferenceSession.create(buildModel(def), options)] as const),
     );
-    return new Kernels(Object.fromEntries(entries) as Record<keyof typeof GRAPHS, ort.InferenceSession>);
+    return new Kernels(Object.fromEntries(entries) as Record<keyof typeof GRAPHS, ort.InferenceSession>, options);
+  }
+
+  /** Σ_i gains[i] · SwiGLU(x; experts[i]) for one token's experts (x: [m, hidden]) in one run. */
+  async expertSum(x: Float32Array, m: number, experts: readonly { gate: Matrix; up: Matrix; down: Matrix }[], gains: Float32Array): Promise<Float32Array> {
+    const k = experts.length;
+    let session = this.expertSums.get(k);
+    if (!session) {
+      session = ort.InferenceSession.create(buildModel(expertSumGraph(k)), this.options);
+      this.expertSums.set(k, session);
+    }
+    const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [m, experts[0].gate.cols]) };
+    experts.forEach((e, i) => {
+      feeds[`g${i}`] = e.gate.tensor;
+      feeds[`u${i}`] = e.up.tensor;
+      feeds[`d${i}`] = e.down.tensor;
+      feeds[`w${i}`] = new ort.Tensor('float32', gains.subarray(i, i + 1), [1]);
+    });
+    const r = await (await session).run(feeds);
+    return r.y.data as Float32Array;
   }
 
   /** y[m, out] = x[m, in] · W^T (+ b) */
@@ -235,6 +282,6 @@ export class Kernels {
   }
 
   async release(): Promise<void> {
-    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+    await Promise.all([...Object.values(this.sessions), ...(await Promise.all(this.expertSums.values()))].map((s) => s.release()));
   }
 }

@@ -170,10 +170,16 @@ export class MoeModel {
     }
     const out = new Float32Array(T * H);
     if (T === 1) {
-      for (let j = 0; j < k; j++) {
-        const y = await this.experts.get(layer, selected[j]).run(x, 1);
-        const g = weights[j];
-        for (let i = 0; i < H; i++) out[i] += g * y[i];
+      const experts = Array.from(selected, (e) => this.experts.get(layer, e));
+      const fp32 = await Promise.all(experts.map((e) => e.fp32Weights()));
+      if (fp32.every((w) => w !== null)) {
+        out.set(await this.kernels.expertSum(x, 1, fp32 as ExpertWeights[], weights));
+      } else {
+        for (let j = 0; j < k; j++) {
+          const y = await experts[j].run(x, 1);
+          const g = weights[j];
+          for (let i = 0; i < H; i++) out[i] += g * y[i];
+        }
       }
     } else {
       // group the token rows by expert; each expert runs one GEMM over its rows

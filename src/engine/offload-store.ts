@@ -38,6 +38,9 @@ class LoadingExpert implements RoutedExpert {
   async run(x: Float32Array, m: number): Promise<Float32Array> {
     return (await this.ready).run(x, m);
   }
+  async fp32Weights() {
+    return (await this.ready).fp32Weights();
+  }
   async release(): Promise<void> {
     await (await this.ready).release();
   }
@@ -53,6 +56,9 @@ class TransientExpert implements RoutedExpert {
     } finally {
       await e.release();
     }
+  }
+  async fp32Weights() {
+    return null; // released right after its one run: never handed out for the fused kernel
   }
   async release(): Promise<void> {}
 }

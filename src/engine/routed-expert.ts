@@ -17,6 +17,8 @@ export const EXPERT_PRECISIONS: readonly ExpertPrecision[] = ['f32', 'q4'];
 export interface RoutedExpert {
   /** SwiGLU of the expert on x [m, hidden] -> [m, hidden] */
   run(x: Float32Array, m: number): Promise<Float32Array>;
+  /** its float32 weights, for the fused kernel of a token's k experts; null for 4-bit experts */
+  fp32Weights(): Promise<ExpertFp32Weights | null>;
   /** free what the expert holds (q4: its session) */
   release(): Promise<void>;
 }
@@ -32,6 +34,9 @@ class Fp32Expert implements RoutedExpert {
   run(x: Float32Array, m: number): Promise<Float32Array> {
     return this.kernels.swiglu(x, m, this.w.gate, this.w.up, this.w.down);
   }
+  async fp32Weights(): Promise<ExpertFp32Weights> {
+    return this.w;
+  }
   async release(): Promise<void> {}
 }
 
@@ -40,6 +45,9 @@ class Q4Expert implements RoutedExpert {
   async run(x: Float32Array, m: number): Promise<Float32Array> {
     const r = await this.session.run({ x: new ort.Tensor('float32', x, [m, this.hidden]) });
     return r.y.data as Float32Array;
+  }
+  async fp32Weights(): Promise<null> {
+    return null;
   }
   release(): Promise<void> {
     return this.session.release();

@@ -13,13 +13,10 @@ import { GqaLayerKv } from './gqa-kv.js';
 import { causalMask } from './mask.js';
 
 interface GqaWeights {
-  q: Matrix;
-  k: Matrix;
-  v: Matrix;
+  /** q, k and v projections stacked along out ([q | k | v], HF [out, in] rows): one GEMM per call */
+  qkv: Matrix;
   o: Matrix;
-  qBias?: ort.Tensor;
-  kBias?: ort.Tensor;
-  vBias?: ort.Tensor;
+  qkvBias?: ort.Tensor;
   oBias?: ort.Tensor;
   qNorm?: Float32Array;
   kNorm?: Float32Array;
@@ -51,9 +48,7 @@ class GqaLayer implements LayerAttention {
     const hd = a.headDim;
     const qW = a.numHeads * hd;
     const kW = a.numKvHeads * hd;
-    const q = await kernels.linear(x, T, W.q, W.qBias);
-    const k = await kernels.linear(x, T, W.k, W.kBias);
-    const v = await kernels.linear(x, T, W.v, W.vBias);
+    const { q, k, v } = splitQkv(await kernels.linear(x, T, W.qkv, W.qkvBias), T, qW, kW);
     if (a.qkNorm === 'full') {
       rmsNormRows(q, qW, W.qNorm!, eps);
       rmsNormRows(k, kW, W.kNorm!, eps);
@@ -71,10 +66,13 @@ class GqaLayer implements LayerAttention {
     rope.apply(k, T, kW, a.numKvHeads, pos0);
     kv.write(k, v, T, pos0);
 
-    // q [T, heads, hd] -> [heads, T, hd] = [kvHeads, rep, T, hd]
-    const qh = new Float32Array(q.length);
-    for (let t = 0; t < T; t++) {
-      for (let hh = 0; hh < a.numHeads; hh++) qh.set(q.subarray(t * qW + hh * hd, t * qW + (hh + 1) * hd), (hh * T + t) * hd);
+    // q [T, heads, hd] -> [heads, T, hd] = [kvHeads, rep, T, hd] (already that layout when T = 1)
+    let qh = q;
+    if (T > 1) {
+      qh = new Float32Array(q.length);
+      for (let t = 0; t < T; t++) {
+        for (let hh = 0; hh < a.numHeads; hh++) qh.set(q.subarray(t * qW + hh * hd, t * qW + (hh + 1) * hd), (hh * T + t) * hd);
+      }
     }
     const cap = kv.capacity;
     const mask = causalMask(T, pos0, cap, a.slidingWindow);
@@ -83,6 +81,32 @@ class GqaLayer implements LayerAttention {
     });
     return kernels.linear(out, T, W.o, W.oBias);
   }
+}
+
+/** [T, qW + 2kW] -> q [T, qW], k [T, kW], v [T, kW] (views when T = 1) */
+function splitQkv(y: Float32Array, T: number, qW: number, kW: number): { q: Float32Array; k: Float32Array; v: Float32Array } {
+  const w = qW + 2 * kW;
+  if (T === 1) return { q: y.subarray(0, qW), k: y.subarray(qW, qW + kW), v: y.subarray(qW + kW, w) };
+  const q = new Float32Array(T * qW);
+  const k = new Float32Array(T * kW);
+  const v = new Float32Array(T * kW);
+  for (let t = 0; t < T; t++) {
+    q.set(y.subarray(t * w, t * w + qW), t * qW);
+    k.set(y.subarray(t * w + qW, t * w + qW + kW), t * kW);
+    v.set(y.subarray(t * w + qW + kW, (t + 1) * w), t * kW);
+  }
+  return { q, k, v };
+}
+
+/** Rows of several [rows, cols] matrices (or vectors) stacked into one array. */
+function stack(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 export const gqaAttention: AttentionModule = {
@@ -106,14 +130,15 @@ export const gqaAttention: AttentionModule = {
     const H = spec.hiddenSize;
     const qW = a.numHeads * a.headDim;
     const kW = a.numKvHeads * a.headDim;
-    const mat = (name: string, rows: number, cols: number) => matrix(ckpt.readF32(name, [rows, cols]), rows, cols);
     const vec = (name: string | undefined, len: number) => (name ? ckpt.readF32(name, [len]) : undefined);
-    const bias = (name: string | undefined, len: number) => (name ? vectorTensor(ckpt.readF32(name, [len])) : undefined);
     const [qn, kn] = normWidths(a);
     const weights: GqaWeights = {
-      q: mat(n.q, qW, H), k: mat(n.k, kW, H), v: mat(n.v, kW, H), o: mat(n.o, H, qW),
-      qBias: bias(n.qBias, qW), kBias: bias(n.kBias, kW), vBias: bias(n.vBias, kW), oBias: bias(n.oBias, H),
-      qNorm: vec(n.qNorm, qn), kNorm: vec(n.kNorm, kn),
+      qkv: matrix(stack([ckpt.readF32(n.q, [qW, H]), ckpt.readF32(n.k, [kW, H]), ckpt.readF32(n.v, [kW, H])]), qW + 2 * kW, H),
+      o: matrix(ckpt.readF32(n.o, [H, qW]), H, qW),
+      qkvBias: n.qBias ? vectorTensor(stack([ckpt.readF32(n.qBias, [qW]), ckpt.readF32(n.kBias!, [kW]), ckpt.readF32(n.vBias!, [kW])])) : undefined,
+      oBias: n.oBias ? vectorTensor(ckpt.readF32(n.oBias, [H])) : undefined,
+      qNorm: vec(n.qNorm, qn),
+      kNorm: vec(n.kNorm, kn),
     };
     // q/k norms are RMSNorms with the model's norm eps (OLMoE, Qwen3-MoE)
     return new GqaLayer(a, weights, spec.norm.eps);
