@@ -1,0 +1,179 @@
+// `npm run bench` (issue 8): moe-eval's engine side by side with the PyTorch-eager peer
+// (../shared/reference/bench_ref.py) on the same synthetic real-shaped checkpoints, alternating the
+// contenders; decode tokens/s after a 128-token prompt, prefill tokens/s of a 512-token prompt, the
+// machine's memory bandwidth (a large array copy), the weight bytes per second decode achieves, and
+// the share of decode time spent in routing + cache bookkeeping. Results: reports/bench/<date>.json
+// and a markdown table on stdout.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MoeModel } from '../engine/model.js';
+import { PACKAGE_ROOT } from '../engine/model-source.js';
+import { moeLayerIndices } from '../engine/spec.js';
+import { writeSyntheticCheckpoint } from '../engine/synthetic-checkpoint.js';
+import { modelFacts } from '../engine/inspect.js';
+import { RoutingController } from '../routing/index.js';
+import type { ExpertRouting, RoutingPhase } from '../routing/types.js';
+import { argmax } from '../engine/engine.js';
+import { BENCH_SHAPES } from './shapes.js';
+
+const { values: args } = parseArgs({
+  options: {
+    scratch: { type: 'string', default: process.env.MOE_EVAL_BENCH_DIR ?? join(tmpdir(), 'moe-eval-bench') },
+    only: { type: 'string' },
+    repeats: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '2' },
+    reference: { type: 'string', default: resolve(PACKAGE_ROOT, '..', 'shared', 'reference') },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    'skip-torch': { type: 'boolean', default: false },
+    out: { type: 'string', default: join(PACKAGE_ROOT, 'reports', 'bench') },
+  },
+});
+const PROMPT = 128;
+const DECODE = 32;
+const LONG = 512;
+const repeats = Number(args.repeats);
+const rounds = Number(args.rounds);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/** Times route() calls of a wrapped routing: the bookkeeping share of a decode step. */
+class TimedRouting implements ExpertRouting {
+  ms = 0;
+  readonly topK: number;
+  constructor(private readonly inner: RoutingController) {
+    this.topK = inner.topK;
+  }
+  route(layer: number, position: number, phase: RoutingPhase, z: Float32Array, s: Int32Array, w: Float32Array): void {
+    const t0 = performance.now();
+    this.inner.route(layer, position, phase, z, s, w);
+    this.ms += performance.now() - t0;
+  }
+}
+
+function prompt(vocab: number, n: number, seed: number): number[] {
+  let s = seed;
+  return Array.from({ length: n }, () => (s = (s * 1103515245 + 12345) % 2 ** 31) % vocab);
+}
+
+/** Copy bandwidth of a 1 GiB array (read + write bytes per second), best of 5. */
+function memoryBandwidthGBps(): number {
+  const n = 2 ** 27; // 1 GiB of float64
+  const a = new Float64Array(n).fill(1);
+  const b = new Float64Array(n);
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    b.set(a);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (2 * n * 8) / (best / 1e3) / 1e9;
+}
+
+async function oursOnce(model: MoeModel): Promise<{ prefillTokS: number; decodeTokS: number; longTokS: number; routingShare: number }> {
+  const spec = model.spec;
+  const controller = new RoutingController({
+    rule: spec.moe.router, moeLayers: moeLayerIndices(spec), strategy: 'cache-prior', strategyParams: { lambda: 0.25 },
+    cache: { capacity: Math.max(spec.moe.topK, spec.moe.numExperts / 2) },
+  });
+  const routing = new TimedRouting(controller);
+  const kvLong = model.newKvCache(LONG);
+  let t0 = performance.now();
+  controller.beginSample(0);
+  await model.forward(prompt(spec.vocabSize, LONG, 2), kvLong, routing, { phase: 'prefill' });
+  const longMs = performance.now() - t0;
+  controller.beginSample(1);
+  const kv = model.newKvCache(PROMPT + DECODE + 1);
+  t0 = performance.now();
+  let logits = await model.forward(prompt(spec.vocabSize, PROMPT, 1), kv, routing, { phase: 'prefill' });
+  const prefillMs = performance.now() - t0;
+  routing.ms = 0;
+  t0 = performance.now();
+  for (let i = 0; i < DECODE; i++) logits = await model.forward([argmax(logits)], kv, routing, { phase: 'decode' });
+  const decodeMs = performance.now() - t0;
+  return { prefillTokS: (1000 * PROMPT) / prefillMs, decodeTokS: (1000 * DECODE) / decodeMs, longTokS: (1000 * LONG) / longMs, routingShare: routing.ms / decodeMs };
+}
+
+function torchAvailable(python: string): string | null {
+  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function torchOnce(python: string, reference: string, dir: string): Record<string, number> {
+  const out = execFileSync(python, [join(reference, 'bench_ref.py'), dir, '--prompt', String(PROMPT), '--decode', String(DECODE), '--prefill-long', String(LONG), '--threads', '2', '--repeats', String(repeats), '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+/** Bytes of the weights one decode token reads at float32 (bench_ref's definition). */
+function decodeWeightBytes(model: MoeModel): number {
+  const f = modelFacts(model.checkpoint, model.spec);
+  // active parameters count the whole embedding table; a decode token reads one row of it (a tied
+  // table is read whole anyway, as the LM head)
+  const unreadEmbedding = f.tiedEmbeddings ? 0 : f.vocabSize * f.hiddenSize - f.hiddenSize;
+  return (f.activeParameters - unreadEmbedding) * 4;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(args.scratch!, { recursive: true });
+  const torchVersion = args['skip-torch'] ? null : torchAvailable(args.python!);
+  const reference = args.reference!;
+  const peer = torchVersion && existsSync(join(reference, 'bench_ref.py')) ? torchVersion : null;
+  if (!peer) {
+    process.stderr.write(
+      args['skip-torch']
+        ? 'PyTorch side skipped (--skip-torch)\n'
+        : `PyTorch side skipped: ${torchVersion ? `${reference}/bench_ref.py not found` : `${args.python} cannot import torch (apt-get install python3-torch libopenblas0-pthread)`}\n`,
+    );
+  }
+  const bandwidth = memoryBandwidthGBps();
+  process.stderr.write(`memory copy bandwidth: ${bandwidth.toFixed(1)} GB/s (read + write)\n`);
+  const rows: Record<string, unknown>[] = [];
+  for (const shape of BENCH_SHAPES.filter((s) => !args.only || args.only.split(',').includes(s.name))) {
+    const dir = join(args.scratch!, shape.name);
+    if (!existsSync(join(dir, 'config.json')) || readFileSync(join(dir, 'config.json'), 'utf8') !== `${JSON.stringify(shape.config, null, 2)}\n`) {
+      process.stderr.write(`writing ${dir} (${shape.name}, float32, random weights)…\n`);
+      writeSyntheticCheckpoint(dir, { config: shape.config, dtype: 'F32', seed: 1234, shardBytes: 2 ** 31 });
+    }
+    const t0 = performance.now();
+    const model = await MoeModel.load(dir);
+    const loadS = (performance.now() - t0) / 1000;
+    const ours: Awaited<ReturnType<typeof oursOnce>>[] = [];
+    const torch: Record<string, number>[] = [];
+    await oursOnce(model); // warm-up
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < repeats; i++) ours.push(await oursOnce(model));
+      if (peer) torch.push(torchOnce(args.python!, reference, dir));
+    }
+    const bytes = decodeWeightBytes(model);
+    await model.release();
+    const o = { decode: median(ours.map((x) => x.decodeTokS)), prefill128: median(ours.map((x) => x.prefillTokS)), prefill512: median(ours.map((x) => x.longTokS)), routingShare: median(ours.map((x) => x.routingShare)) };
+    const t = peer ? { decode: median(torch.map((x) => x.decode_tokens_per_s)), prefill512: median(torch.map((x) => x.prefill_long_tokens_per_s)), busy: Math.max(...torch.map((x) => x.other_processes_cores_busy ?? 0)), bytes: torch[0].weights_bytes_read_per_decode_token } : null;
+    rows.push({
+      model: shape.name, loadS, ours: o, torch: t,
+      decodeRatio: t ? o.decode / t.decode : null, prefillRatio: t ? o.prefill512 / t.prefill512 : null,
+      weightBytesPerDecodeToken: t?.bytes ?? bytes, achievedGBps: ((t?.bytes ?? bytes) * o.decode) / 1e9, bandwidthShare: ((t?.bytes ?? bytes) * o.decode) / 1e9 / bandwidth,
+    });
+    process.stderr.write(`${shape.name}: ours decode ${o.decode.toFixed(2)} tok/s, prefill-512 ${o.prefill512.toFixed(1)} tok/s${t ? `; torch ${t.decode.toFixed(2)} / ${t.prefill512.toFixed(1)}` : ''}\n`);
+  }
+  const date = new Date().toISOString().slice(0, 10);
+  const report = { date, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, node: process.version, torch: peer }, memoryCopyGBps: bandwidth, prompt: PROMPT, decode: DECODE, prefillLong: LONG, repeats, rounds, rows };
+  mkdirSync(args.out!, { recursive: true });
+  writeFileSync(join(args.out!, `${date}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(markdown(report));
+}
+
+function markdown(r: { date: string; memoryCopyGBps: number; rows: Record<string, any>[] }): string {
+  const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
+  const lines = [
+    `| model (2 layers, fp32) | moe-eval decode tok/s | PyTorch decode tok/s | ratio | moe-eval prefill-512 tok/s | PyTorch prefill-512 tok/s | ratio | decode weight GB/s | of copy bandwidth | routing + cache share of decode |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...r.rows.map((x) => `| ${x.model} | ${f(x.ours.decode, 2)} | ${f(x.torch?.decode, 2)} | ${f(x.decodeRatio, 2)}x | ${f(x.ours.prefill512)} | ${f(x.torch?.prefill512)} | ${f(x.prefillRatio, 2)}x | ${f(x.achievedGBps)} | ${f(100 * x.bandwidthShare, 0)} % | ${f(100 * x.ours.routingShare, 2)} % |`),
+    '',
+    `Memory copy bandwidth (1 GiB array copy, read + write): ${f(r.memoryCopyGBps)} GB/s. Medians; prompt 128 + 32 greedy decode steps, and one 512-token prefill. ${r.date}.`,
+  ];
+  return lines.join('\n');
+}
+
+await main();
