@@ -1,0 +1,168 @@
+// The corpus generator: determinism, the train / held-out split, arithmetic answers, and the
+// answer-letter balance of the multiple-choice sets.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { makeProblem } from '../../src/corpus/arithmetic.js';
+import { parseCsv } from '../../src/corpus/csv.js';
+import { renderDatasets } from '../../src/corpus/datasets.js';
+import { buildHeldOut, type HeldOutSizes } from '../../src/corpus/heldout.js';
+import { LETTERS } from '../../src/corpus/mmlu.js';
+import { Rng } from '../../src/corpus/rng.js';
+import { buildTrainingText, EOS } from '../../src/corpus/training.js';
+import { buildWorld, HELD_OUT_PER_SUBJECT, render } from '../../src/corpus/world.js';
+
+const SIZES: HeldOutSizes = { gsmTest: 300, gsmFewshot: 200, mmluDevPerSubject: 5, textChars: 20_000 };
+
+function generate(seed: number, chars = 400_000) {
+  const world = buildWorld(seed);
+  const held = buildHeldOut(world, SIZES);
+  const ds = renderDatasets(held, seed);
+  const train = buildTrainingText(world, held, { chars, stream: 'train' });
+  return { world, held, ds, train };
+}
+
+const a = generate(7);
+
+describe('determinism', () => {
+  it('same seed gives byte-identical datasets and training text', () => {
+    const b = generate(7);
+    expect([...b.ds.files.entries()]).toEqual([...a.ds.files.entries()]);
+    expect(b.train.text).toBe(a.train.text);
+    expect(JSON.stringify(b.ds.manifest)).toBe(JSON.stringify(a.ds.manifest));
+  });
+
+  it('another seed gives another world', () => {
+    const c = generate(8, 50_000);
+    expect(c.ds.files.get('embedded/mmlu/test/world_geography_test.csv')).not.toBe(a.ds.files.get('embedded/mmlu/test/world_geography_test.csv'));
+  });
+
+  it('the PRNG is stable across platforms (fixed first draws)', () => {
+    const r = new Rng(1);
+    const first = [r.nextU32(), r.nextU32(), r.nextU32()];
+    const again = new Rng(1);
+    expect([again.nextU32(), again.nextU32(), again.nextU32()]).toEqual(first);
+    expect(Rng.derive(1, 'x').nextU32()).not.toBe(Rng.derive(1, 'y').nextU32());
+  });
+});
+
+describe('train / held-out split', () => {
+  const heldOut = a.world.facts.filter((f) => f.heldOut);
+
+  it('holds out a fixed number of facts per subject, spread over all attributes', () => {
+    for (const s of a.world.subjects) {
+      const mine = heldOut.filter((f) => f.subject === s.id);
+      expect(mine.length).toBe(HELD_OUT_PER_SUBJECT);
+      for (const attr of s.attributes) expect(mine.filter((f) => f.attr.key === attr.key).length).toBeGreaterThan(5);
+    }
+  });
+
+  it('never asks about a held-out fact in training text, in any question template', () => {
+    for (const f of heldOut) {
+      for (const q of f.attr.questions) expect(a.train.text.includes(render(q, f.entity))).toBe(false);
+    }
+  });
+
+  it('states held-out facts in training text', () => {
+    // with this corpus size most held-out facts already appear as statements; the full corpus states all
+    const stated = heldOut.filter((f) => f.attr.statements.some((t) => a.train.text.includes(render(t, f.entity, f.value))));
+    expect(stated.length / heldOut.length).toBeGreaterThan(0.8);
+  });
+
+  it('MMLU test rows are exactly the held-out facts, dev rows only training facts', () => {
+    const testIds = [...a.held.mmluTest.values()].flat().map((it) => it.factId).sort();
+    expect(testIds).toEqual(heldOut.map((f) => f.id).sort());
+    const trainIds = new Set(a.world.facts.filter((f) => !f.heldOut).map((f) => f.id));
+    for (const it of [...a.held.mmluDev.values()].flat()) expect(trainIds.has(it.factId)).toBe(true);
+  });
+
+  it('no GSM8K-style test question occurs in the training text or the few-shot pool', () => {
+    const fewshot = new Set(a.held.gsmFewshot.map((p) => p.question));
+    for (const p of a.held.gsmTest) {
+      expect(a.train.text.includes(`Question: ${p.question}\n`)).toBe(false);
+      expect(fewshot.has(p.question)).toBe(false);
+    }
+  });
+
+  it('training documents end with EOS and never contain it inside', () => {
+    expect(a.train.text.endsWith(EOS)).toBe(true);
+    for (const d of a.train.text.split(EOS).slice(0, -1)) expect(d.length).toBeGreaterThan(0);
+  });
+});
+
+describe('arithmetic problems', () => {
+  const STEP = /(\d+) ([-+*/]) (\d+) = (\d+)/g;
+  const apply = (x: number, op: string, y: number) => (op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : x / y);
+
+  it('every worked step is correct and the final answer is the last result', () => {
+    const rng = new Rng(3);
+    for (let i = 0; i < 2000; i++) {
+      const p = makeProblem(rng);
+      const steps = [...p.answer.matchAll(STEP)];
+      expect(steps.length).toBeGreaterThan(0);
+      for (const [, x, op, y, z] of steps) expect(apply(Number(x), op, Number(y))).toBe(Number(z));
+      expect(Number(steps[steps.length - 1][4])).toBe(p.value);
+      expect(p.answer.endsWith(`\n#### ${p.value}`)).toBe(true);
+      expect(Number.isInteger(p.value) && p.value >= 0).toBe(true);
+    }
+  });
+
+  it('the GSM8K JSONL rows end in "#### N"', () => {
+    for (const line of a.ds.files.get('embedded/gsm8k/test.jsonl')!.trim().split('\n')) {
+      const row = JSON.parse(line) as { question: string; answer: string };
+      expect(Object.keys(row)).toEqual(['question', 'answer']);
+      expect(row.answer).toMatch(/\n#### -?\d+$/);
+    }
+  });
+});
+
+describe('multiple choice', () => {
+  it('test answer letters are balanced per subject', () => {
+    for (const items of a.held.mmluTest.values()) {
+      for (const L of LETTERS) expect(items.filter((it) => it.answer === L).length).toBe(items.length / 4);
+    }
+  });
+
+  it('training answer letters are balanced', () => {
+    const letters = [...a.train.text.matchAll(/\nAnswer: ([ABCD])(?![a-z])/g)].map((m) => m[1]);
+    expect(letters.length).toBeGreaterThan(500);
+    for (const L of LETTERS) expect(Math.abs(letters.filter((x) => x === L).length / letters.length - 0.25)).toBeLessThan(0.03);
+  });
+
+  it('options are distinct, the answer letter points at the fact value, and CSV rows round-trip', () => {
+    for (const items of a.held.mmluTest.values()) {
+      for (const it of items) {
+        expect(new Set(it.choices).size).toBe(4);
+        const fact = a.world.facts.find((f) => f.id === it.factId)!;
+        expect(it.choices[LETTERS.indexOf(it.answer)]).toBe(fact.value);
+      }
+    }
+    const csv = a.ds.files.get('embedded/mmlu/test/fictional_chemistry_test.csv')!;
+    const rows = parseCsv(csv);
+    expect(rows.length).toBe(HELD_OUT_PER_SUBJECT);
+    for (const r of rows) expect(r).toHaveLength(6);
+  });
+
+  it('the training MC documents use the lm-eval MMLU prompt format', () => {
+    const doc = a.train.text.split(EOS).find((d) => d.startsWith('The following are multiple choice questions'))!;
+    expect(doc).toMatch(/^The following are multiple choice questions \(with answers\) about [a-z ]+\.\n\n.+\nA\. .+\nB\. .+\nC\. .+\nD\. .+\nAnswer: [ABCD]/);
+  });
+});
+
+describe('manifest', () => {
+  it('lists every file with its sha256 and row count', () => {
+    const files = a.ds.manifest.datasets.flatMap((d) => d.files);
+    expect(files.map((f) => f.path).sort()).toEqual([...a.ds.files.keys()].sort());
+    for (const f of files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('the committed embedded datasets', () => {
+  const datasets = fileURLToPath(new URL('../../datasets/', import.meta.url));
+  it('are exactly what the generator writes for seed 1 (files and manifest)', () => {
+    const { files, manifest } = renderDatasets(buildHeldOut(buildWorld(1)), 1);
+    for (const [path, content] of files) expect(readFileSync(datasets + path, 'utf8'), path).toBe(content);
+    expect(readFileSync(datasets + 'manifest.json', 'utf8')).toBe(JSON.stringify(manifest, null, 2) + '\n');
+  });
+});
