@@ -290,7 +290,7 @@ function memoryReport(loaded: LoadedModel, facts: ModelFacts, cache: number | un
       ? {
           ...loaded.offload.stats,
           boundBytes: budget.boundBytes(cache ?? facts.experts),
-          bound: `dense ${budget.denseBytes} + ${cache} × ${budget.moeLayers} × ${budget.expertBytes} + overhead ${budget.overheadBytes} bytes`,
+          bound: `dense ${budget.denseBytes} + (${cache} × ${budget.moeLayers} + 1 transient) × ${budget.expertBytes} + overhead ${budget.overheadBytes} bytes`,
           ioBandwidth: opts.ioBandwidthMBps ? { mbps: opts.ioBandwidthMBps, label: 'emulated' } : null,
         }
       : {}),

@@ -2,12 +2,12 @@
 // The routing controller's cache decides residency; its load/evict events reach this store, which
 // reads a loaded expert's tensors from the safetensors files by byte range (widened to float32, and
 // quantised for --quant q4) into buffers freed by an earlier eviction, so memory stays at C experts
-// per MoE layer. An optional bandwidth limit emulates slower storage by sleeping after each read.
+// per MoE layer (+ one transient expert). An optional bandwidth limit emulates slower storage by sleeping after each read.
 
 import type { Checkpoint } from './checkpoint.js';
 import type { ExpertStore } from './expert-store.js';
 import type { Kernels } from './kernels.js';
-import { fp32Buffers, loadRoutedExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
+import { readExpertFp32, runnableExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import type { ModelSpec } from './spec.js';
 
 export interface OffloadOptions {
@@ -46,27 +46,40 @@ class LoadingExpert implements RoutedExpert {
   }
 }
 
-/** An expert read for one use only: released when that use ends. */
+/** An expert read for one use only: `done` runs when that use ends. */
 class TransientExpert implements RoutedExpert {
-  constructor(private readonly ready: Promise<RoutedExpert>) {}
+  constructor(private readonly ready: Promise<RoutedExpert>, private readonly done: (e: RoutedExpert) => Promise<void>) {}
   async run(x: Float32Array, m: number): Promise<Float32Array> {
     const e = await this.ready;
     try {
       return await e.run(x, m);
     } finally {
-      await e.release();
+      await this.done(e);
     }
   }
   async fp32Weights() {
-    return null; // released right after its one run: never handed out for the fused kernel
+    return null; // gone right after its one run: never handed out for the fused kernel
   }
   async release(): Promise<void> {}
 }
 
+interface ResidentEntry {
+  expert: LoadingExpert;
+  /** the float32 buffers it runs on (f32 experts); q4 experts own a session instead */
+  buffers?: ExpertFp32Weights;
+}
+
+/**
+ * Memory: float32 buffers move between resident experts and a free list synchronously, inside the
+ * cache's load / evict events (a layer's experts run only after its routing, never during it), so a
+ * miss reads into the buffers its eviction freed. Buffers in use never exceed the cached experts
+ * plus one transient expert; q4 reads go through one scratch set and keep only their 4-bit session.
+ */
 export class OffloadingExpertStore implements ExpertStore {
-  private readonly resident = new Map<number, LoadingExpert>();
+  private readonly resident = new Map<number, ResidentEntry>();
   private readonly free: ExpertFp32Weights[] = [];
   private readonly releases: Promise<void>[] = [];
+  private scratch?: ExpertFp32Weights;
   readonly stats: OffloadStats = { loads: 0, transientLoads: 0, bytesRead: 0, readMs: 0, peakResidentExperts: 0 };
   private readonly bytesPerExpert: number;
   private readonly precision: ExpertPrecision;
@@ -86,7 +99,7 @@ export class OffloadingExpertStore implements ExpertStore {
   onLoad(layer: number, expert: number): void {
     const key = this.key(layer, expert);
     if (this.resident.has(key)) return;
-    this.resident.set(key, this.read(layer, expert, this.free.pop()));
+    this.resident.set(key, this.read(layer, expert));
     this.stats.loads++;
     this.stats.peakResidentExperts = Math.max(this.stats.peakResidentExperts, this.resident.size);
   }
@@ -97,20 +110,19 @@ export class OffloadingExpertStore implements ExpertStore {
     const e = this.resident.get(key);
     if (!e) return;
     this.resident.delete(key);
-    this.releases.push(
-      e.ready.then(async (x) => {
-        const buffers = fp32Buffers(x);
-        if (buffers) this.free.push(buffers);
-        else await x.release();
-      }),
-    );
+    if (e.buffers) this.free.push(e.buffers);
+    else this.releases.push(e.expert.release());
   }
 
   get(layer: number, expert: number): RoutedExpert {
     const e = this.resident.get(this.key(layer, expert));
-    if (e) return e;
+    if (e) return e.expert;
     this.stats.transientLoads++;
-    return new TransientExpert(this.read(layer, expert).ready);
+    const { expert: loaded, buffers } = this.read(layer, expert);
+    return new TransientExpert(loaded.ready, async (x) => {
+      if (buffers) this.free.push(buffers);
+      else await x.release();
+    });
   }
 
   /** Forget every resident expert (a new run starts with empty caches). */
@@ -123,10 +135,12 @@ export class OffloadingExpertStore implements ExpertStore {
     await Promise.all(this.releases);
   }
 
-  private read(layer: number, expert: number, reuse?: ExpertFp32Weights): LoadingExpert {
+  private read(layer: number, expert: number): ResidentEntry {
     const t0 = performance.now();
-    // loadRoutedExpert reads the tensors before its first await: the bytes are read here
-    const ready = loadRoutedExpert(this.ckpt, this.spec, layer, expert, this.precision, this.kernels, reuse);
+    const f32 = this.precision === 'f32';
+    const weights = readExpertFp32(this.ckpt, this.spec, layer, expert, f32 ? this.free.pop() : this.scratch);
+    if (!f32) this.scratch = weights; // quantised before runnableExpert's first await: reusable at once
+    const ready = runnableExpert(weights, this.precision, this.kernels);
     this.stats.bytesRead += this.bytesPerExpert;
     if (this.opts.ioBandwidthMBps) {
       const due = t0 + (this.bytesPerExpert / (this.opts.ioBandwidthMBps * 1e6)) * 1e3;
@@ -134,6 +148,6 @@ export class OffloadingExpertStore implements ExpertStore {
       if (wait > 0) Atomics.wait(sleepBuffer, 0, 0, wait); // a synchronous sleep: the read is synchronous too
     }
     this.stats.readMs += performance.now() - t0;
-    return new LoadingExpert(ready);
+    return { expert: new LoadingExpert(ready), buffers: f32 ? weights : undefined };
   }
 }

@@ -99,21 +99,32 @@ export function expertBytes(spec: ModelSpec, precision: ExpertPrecision, storedB
 }
 
 /**
- * Reads routed expert `expert` of `layer` and makes it runnable. float32 weights may be read into
- * the buffers of a released expert (`reuse`), so an offloading store recycles memory.
+ * Reads routed expert `expert` of `layer` widened to float32, synchronously, into the buffers of a
+ * released expert when given (`reuse`), so an offloading store recycles memory.
  */
-export async function loadRoutedExpert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number, precision: ExpertPrecision, kernels: Kernels, reuse?: ExpertFp32Weights): Promise<RoutedExpert> {
+export function readExpertFp32(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number, reuse?: ExpertFp32Weights): ExpertFp32Weights {
   const names = spec.layers[layer].names.expert!(expert);
   const H = spec.hiddenSize;
   const I = spec.moe.intermediateSize;
-  const w: ExpertFp32Weights = {
+  return {
     gate: matrix(ckpt.readF32(names.gate, [I, H], reuse?.gate.data), I, H),
     up: matrix(ckpt.readF32(names.up, [I, H], reuse?.up.data), I, H),
     down: matrix(ckpt.readF32(names.down, [H, I], reuse?.down.data), H, I),
   };
-  if (precision === 'f32') return new Fp32Expert(w, kernels);
-  return new Q4Expert(await q4Session(quantizeQ4(w.gate.data, I, H), quantizeQ4(w.up.data, I, H), quantizeQ4(w.down.data, H, I), H), H);
 }
 
-/** The float32 buffers of an expert, for reuse after it is evicted (q4 experts keep none). */
-export const fp32Buffers = (e: RoutedExpert): ExpertFp32Weights | undefined => (e instanceof Fp32Expert ? e.w : undefined);
+/**
+ * Makes float32 expert weights runnable at a precision. q4 quantises them before its first await,
+ * so the caller may reuse `w`'s buffers as soon as this returns its promise.
+ */
+export function runnableExpert(w: ExpertFp32Weights, precision: ExpertPrecision, kernels: Kernels): Promise<RoutedExpert> {
+  if (precision === 'f32') return Promise.resolve(new Fp32Expert(w, kernels));
+  const H = w.gate.cols;
+  const I = w.gate.rows;
+  return q4Session(quantizeQ4(w.gate.data, I, H), quantizeQ4(w.up.data, I, H), quantizeQ4(w.down.data, H, I), H).then((s) => new Q4Expert(s, H));
+}
+
+/** Reads routed expert `expert` of `layer` and makes it runnable. */
+export function loadRoutedExpert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number, precision: ExpertPrecision, kernels: Kernels): Promise<RoutedExpert> {
+  return runnableExpert(readExpertFp32(ckpt, spec, layer, expert), precision, kernels);
+}

@@ -1,6 +1,7 @@
 // The memory an offloading run needs (issue 6): every dense weight (attention, norms, embeddings,
 // LM head, routers, shared experts, dense MLPs) in float32, C routed experts per MoE layer in
-// float32, and a fixed overhead for Node.js, onnxruntime, activations and the KV cache. Derives the
+// float32 plus one transient expert (a batched prefill runs an expert the cache no longer holds from
+// a buffer of its own), and a fixed overhead for Node.js, onnxruntime, activations and the KV cache. Derives the
 // largest cache that fits a --memory-limit, or refuses one that cannot fit.
 
 import { usageError } from '../errors.js';
@@ -38,7 +39,7 @@ export function memoryBudget(f: ModelFacts): MemoryBudget {
     expertBytes,
     moeLayers: f.moeLayers.length,
     overheadBytes: OVERHEAD_BYTES,
-    boundBytes: (c) => denseBytes + c * f.moeLayers.length * expertBytes + OVERHEAD_BYTES,
+    boundBytes: (c) => denseBytes + (c * f.moeLayers.length + 1) * expertBytes + OVERHEAD_BYTES,
   };
 }
 
@@ -47,8 +48,8 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 /** The cache for a memory limit: the given one if it fits, else the largest that fits (≥ top-k), else a usage error with the numbers. */
 export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested: number | undefined): number {
   const b = memoryBudget(f);
-  const fits = Math.min(f.experts, Math.floor((limitBytes - b.denseBytes - b.overheadBytes) / (b.moeLayers * b.expertBytes)));
-  const numbers = `dense weights ${gib(b.denseBytes)} + C × ${b.moeLayers} MoE layers × ${(b.expertBytes / 2 ** 20).toFixed(2)} MiB per expert (float32) + overhead ${gib(b.overheadBytes)}`;
+  const fits = Math.min(f.experts, Math.floor((limitBytes - b.denseBytes - b.overheadBytes - b.expertBytes) / (b.moeLayers * b.expertBytes)));
+  const numbers = `dense weights ${gib(b.denseBytes)} + C × ${b.moeLayers} MoE layers × ${(b.expertBytes / 2 ** 20).toFixed(2)} MiB per expert (float32) + 1 transient expert + overhead ${gib(b.overheadBytes)}`;
   if (requested !== undefined) {
     if (b.boundBytes(requested) > limitBytes) {
       throw usageError('cache-exceeds-memory', `--cache ${requested} needs ${gib(b.boundBytes(requested))} (${numbers}), more than --memory-limit ${gib(limitBytes)}`, fits >= f.topK ? `use --cache ${fits} or less, or raise --memory-limit` : 'raise --memory-limit');

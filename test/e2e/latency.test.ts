@@ -57,15 +57,15 @@ describe.skipIf(!SHARED_PRESENT)(`--offload${SHARED_PRESENT ? '' : ` (skipped: $
     expect(m.loads).toBe(offload.doc.routing.summary.misses);
     expect(m.bytesRead).toBe((m.loads + m.transientLoads) * offload.doc.model.bytesPerExpert);
     expect(m.peakResidentExperts).toBeLessThanOrEqual(8 * 2);
-    // the stated bound (dense + C × layers × expert + overhead) holds for the process's peak RSS
+    // the stated bound (dense + (C × layers + 1) × expert + overhead) holds for the process's peak RSS
     expect(m.peakRssBytes).toBeLessThan(m.boundBytes);
   });
 
   it('--memory-limit derives the largest cache that fits, and refuses a cache that does not', () => {
-    // bound(C) = dense + C·2 layers·(3·32·256·4 B = 98,304 B) + 512 MiB; dense = 6,511,104 B (the
-    // tied 50304×32 embedding, attention, norms, routers): 530 MiB leaves 18,874,368 − 6,511,104 B
-    // for experts = 125.8 expert slots / 2 layers -> C = 62, capped at the 32 experts there are;
-    // 520 MiB leaves 8,388,608 − 6,511,104 B -> 19.1 / 2 -> C = 9
+    // bound(C) = dense + (C·2 layers + 1 transient)·(3·32·256·4 B = 98,304 B) + 512 MiB; dense =
+    // 6,511,104 B (the tied 50304×32 embedding, attention, norms, routers): 530 MiB leaves
+    // 18,874,368 − 6,511,104 − 98,304 B for cached experts = 124.8 slots / 2 layers -> C = 62, capped
+    // at the 32 experts there are; 520 MiB leaves 8,388,608 − 6,511,104 − 98,304 B -> 18.1 / 2 -> C = 9
     const derive = (limit: string) => {
       const r = runCli(['mmlu', '--model', model, '--data', data, '--limit', '1', '--offload', '--memory-limit', limit, '--json', '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-run-')), 'r')]);
       expect(r.status, r.stderr).toBe(0);
