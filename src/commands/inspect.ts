@@ -25,11 +25,15 @@ function formatFacts(f: ModelFacts): string {
   const rows: [string, string][] = [
     ['path', f.path],
     ['architecture', f.modelType],
-    ['layers', `${f.layers} (MoE: ${f.moeLayers.length}${f.denseLayers.length ? `, dense: ${f.denseLayers.join(',')}` : ''})`],
+    ['layers', `${f.layers} (MoE: ${f.moeLayers.length}${f.denseLayers.length ? `; dense MLP: layer ${f.denseLayers.join(', ')}${f.denseIntermediateSize ? `, intermediate ${f.denseIntermediateSize}` : ''}` : ''})`],
     ['hidden / vocab', `${f.hiddenSize} / ${f.vocabSize}`],
     ['attention', `${f.attention.heads} heads, ${f.attention.kvHeads} KV heads, head_dim ${f.attention.headDim}, qk-norm ${f.attention.qkNorm}${f.attention.slidingWindow ? `, window ${f.attention.slidingWindow}` : ''}`],
+    ...(f.mla
+      ? ([['MLA', `q_lora_rank ${f.mla.qLoraRank ?? 'none'}, kv_lora_rank ${f.mla.kvLoraRank}, qk_nope ${f.mla.qkNopeHeadDim} + qk_rope ${f.mla.qkRopeHeadDim}, v ${f.mla.vHeadDim}; KV cache ${f.mla.kvCache}: ${f.mla.kvCacheValuesPerTokenPerLayer} values per token per layer (expanded K/V: ${f.mla.expandedKvValuesPerTokenPerLayer})`]] as [string, string][])
+      : []),
+    ...(f.rope ? ([['rope', `${f.rope.kind}, θ ${f.rope.theta}${'factor' in f.rope && f.rope.factor ? `, factor ${f.rope.factor}` : ''}`]] as [string, string][]) : []),
     ['routed experts', `${f.experts} per MoE layer, top-${f.topK}, intermediate ${f.expertIntermediateSize}`],
-    ['shared experts', f.sharedExperts ? `intermediate ${f.sharedExperts.intermediateSize}${f.sharedExperts.gated ? ', sigmoid-gated' : ''}` : 'none'],
+    ['shared experts', f.sharedExperts ? `${f.sharedExperts.count ?? 1} as one MLP of intermediate ${f.sharedExperts.intermediateSize}${f.sharedExperts.gated ? ', sigmoid-gated' : ''}, always resident (${f.sharedExperts.bytesPerLayer} bytes per layer)` : 'none'],
     ['router', f.router],
     ['stored dtypes', f.storedDtypes.join(', ')],
     ['bytes per routed expert', `${f.bytesPerExpert} (${mib(f.bytesPerExpert)})`],

@@ -46,6 +46,14 @@ describe('inspect', () => {
     expect(f.activeParameters).toBe(f.totalParameters - 2 * (8 - 2) * 3 * 64 * 24);
   });
 
+  it('deepseek_v2 text output names the MLA cache, the dense layer and the resident shared experts', () => {
+    const r = runCli(['inspect', '--model', goldenDir(DEEPSEEK)]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/layers +3 \(MoE: 2; dense MLP: layer 0, intermediate 96\)/);
+    expect(r.stdout).toMatch(/MLA +q_lora_rank none, kv_lora_rank 32, qk_nope 16 \+ qk_rope 16, v 12; .*48 values per token per layer/);
+    expect(r.stdout).toMatch(/shared experts +2 as one MLP of intermediate 48, always resident \(36864 bytes per layer\)/);
+  });
+
   it('phimoe: LayerNorm with bias, longrope, lm_head bias, sparsemixer, bytes per routed expert', () => {
     const r = runCli(['inspect', '--model', goldenDir(PHIMOE), '--json']);
     expect(r.status, r.stderr).toBe(0);
