@@ -76,6 +76,13 @@ def parse_args():
     p.add_argument("--eval-every", type=int, default=100)
     p.add_argument("--save-every", type=int, default=200)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--stop-after", type=int, default=0,
+                   help="end after this many steps of the --steps schedule (state saved, checkpoint exported)")
+    p.add_argument("--init-from", default=None,
+                   help="start from the model and optimizer of this state.pt (a new schedule of --steps)")
+    p.add_argument("--answer-weight", type=float, default=1.0,
+                   help="loss weight of a multiple-choice answer letter (' A'..' D' right after ':'): the one token "
+                        "per question that carries the choose-a-letter skill, otherwise ~1%% of the loss")
     return p.parse_args()
 
 
@@ -174,6 +181,13 @@ def main():
         assert int(warm_tokens.max()) < vocab and warm_tokens[-1] == eos
         warm = Batches(warm_tokens, eos, a.seq, a.batch, a.seed + 2, a.eos_prefix)
     aug_rng = torch.Generator().manual_seed(a.seed + 17)
+    vocab_ids = tok_cfg["model"]["vocab"]
+    letter_ids = torch.tensor([vocab_ids["\u0120" + L] for L in "ABCD"])
+    colon_id = vocab_ids[":"]
+    if a.init_from:
+        st = torch.load(a.init_from)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
     start = 0
     ckpt_path = os.path.join(a.work, "state.pt")
     if a.resume and os.path.exists(ckpt_path):
@@ -194,7 +208,8 @@ def main():
 
     t0 = time.time()
     tokens_seen = 0
-    for step in range(start, a.steps):
+    end = min(a.steps, a.stop_after) if a.stop_after > 0 else a.steps
+    for step in range(start, end):
         lr = lr_at(step, a)
         for g in opt.param_groups:
             g["lr"] = lr
@@ -209,7 +224,13 @@ def main():
             model.set_select_bonus(resident * lam * rows_on[None, :, None])
         with torch.autocast("cpu", dtype=torch.bfloat16):
             logits = model(x, seg)
-        ce = F.cross_entropy(logits.float().reshape(-1, vocab), y.reshape(-1), ignore_index=-100)
+        if a.answer_weight != 1.0:
+            per_tok = F.cross_entropy(logits.float().reshape(-1, vocab), y.reshape(-1), ignore_index=-100, reduction="none")
+            is_answer = torch.isin(y, letter_ids) & (x == colon_id)
+            w = torch.where(is_answer, a.answer_weight, 1.0).reshape(-1) * (y.reshape(-1) != -100)
+            ce = (per_tok * w).sum() / w.sum()
+        else:
+            ce = F.cross_entropy(logits.float().reshape(-1, vocab), y.reshape(-1), ignore_index=-100)
         bal, zl = model.aux_losses()
         loss = ce + a.balance_coef * bal + a.zloss_coef * zl
         opt.zero_grad(set_to_none=True)
@@ -223,17 +244,17 @@ def main():
             print(json.dumps({"step": step, "lr": round(lr, 6), "ce": round(float(ce), 4), "balance": round(float(bal), 4),
                               "zloss": round(float(zl), 3), "max_load": round(float(load.max()), 3), "min_load": round(float(load.min()), 4),
                               "epoch": batches.epoch, "warm": src is warm, "tok_s": round(tokens_seen / el, 1), "elapsed_min": round(el / 60, 2)}), flush=True)
-        if (step + 1) % a.eval_every == 0 or step == a.steps - 1:
+        if (step + 1) % a.eval_every == 0 or step == end - 1:
             model.set_select_bonus(None)
             print(json.dumps({"step": step, "valid_ce": round(eval_loss(model, valid, eos, a.seq), 4)}), flush=True)
-        if (step + 1) % a.save_every == 0 or step == a.steps - 1:
+        if (step + 1) % a.save_every == 0 or step == end - 1:
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1,
                         "aug_rng": aug_rng.get_state(), "torch_rng": torch.get_rng_state()}, ckpt_path + ".tmp")
             os.replace(ckpt_path + ".tmp", ckpt_path)
     model.set_select_bonus(None)
     wall = time.time() - t0
     export_checkpoint(model, shape, a.export, a.tokenizer, eos,
-                      extra={"train_steps": a.steps, "train_wall_seconds": round(wall, 1), "tokens_seen": tokens_seen})
+                      extra={"train_steps": end, "train_wall_seconds": round(wall, 1), "tokens_seen": tokens_seen})
     print(json.dumps({"done": True, "wall_min": round(wall / 60, 2), "tokens_seen": tokens_seen, "export": a.export}), flush=True)
 
 
