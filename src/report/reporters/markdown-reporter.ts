@@ -84,6 +84,8 @@ function memoryText(memory: Record<string, unknown> | null): string {
   const parts: string[] = [];
   if (typeof memory.peakRssBytes === 'number') parts.push(`peak RSS ${mib(memory.peakRssBytes)}`);
   if (memory.offload === true) parts.push(typeof memory.bytesRead === 'number' ? `offload, read ${mib(memory.bytesRead)}` : 'offload');
+  const io = memory.ioBandwidth as { mbps?: number; label?: string } | null | undefined;
+  if (memory.offload === true && io && typeof io.mbps === 'number') parts.push(`storage ${io.label ?? 'emulated'} at ${io.mbps} MB/s`);
   return parts.length ? parts.join('; ') : MISSING;
 }
 
