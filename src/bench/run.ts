@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     reference: { type: 'string', default: resolve(PACKAGE_ROOT, '..', 'shared', 'reference') },
     python: { type: 'string', default: '/usr/bin/python3' },
     'skip-torch': { type: 'boolean', default: false },
+    // seconds to wait after one contender's process ends before the other measures (see settle())
+    settle: { type: 'string', default: '10' },
     out: { type: 'string', default: join(PACKAGE_ROOT, 'reports', 'bench') },
   },
 });
@@ -36,6 +38,7 @@ const PROMPT = 128;
 const DECODE = 32;
 const LONG = 512;
 const repeats = Number(args.repeats);
+const settleSeconds = Number(args.settle);
 const rounds = Number(args.rounds);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
@@ -115,6 +118,15 @@ function decodeWeightBytes(model: MoeModel): number {
   return (f.activeParameters - unreadEmbedding) * 4;
 }
 
+/**
+ * Waits for the machine to settle. Right after the PyTorch process (~7 GB of weights) exits, memory
+ * bandwidth stays low for seconds (measured: moe-eval's Qwen1.5-MoE-shaped decode 85 ms/token at
+ * once, 54 ms/token 10 s later), which would bias the alternation against whoever runs next.
+ */
+function settle(): void {
+  if (settleSeconds > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, settleSeconds * 1000);
+}
+
 async function main(): Promise<void> {
   mkdirSync(args.scratch!, { recursive: true });
   const torchVersion = args['skip-torch'] ? null : torchAvailable(args.python!);
@@ -144,7 +156,11 @@ async function main(): Promise<void> {
     await oursOnce(model); // warm-up
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < repeats; i++) ours.push(await oursOnce(model));
-      if (peer) torch.push(torchOnce(args.python!, reference, dir));
+      if (peer) {
+        settle();
+        torch.push(torchOnce(args.python!, reference, dir));
+        settle();
+      }
     }
     const bytes = decodeWeightBytes(model);
     await model.release();
@@ -158,7 +174,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${shape.name}: ours decode ${o.decode.toFixed(2)} tok/s, prefill-512 ${o.prefill512.toFixed(1)} tok/s${t ? `; torch ${t.decode.toFixed(2)} / ${t.prefill512.toFixed(1)}` : ''}\n`);
   }
   const date = new Date().toISOString().slice(0, 10);
-  const report = { date, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, node: process.version, torch: peer }, memoryCopyGBps: bandwidth, prompt: PROMPT, decode: DECODE, prefillLong: LONG, repeats, rounds, rows };
+  const report = { date, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, node: process.version, torch: peer }, memoryCopyGBps: bandwidth, prompt: PROMPT, decode: DECODE, prefillLong: LONG, repeats, rounds, settleSeconds, rows };
   mkdirSync(args.out!, { recursive: true });
   writeFileSync(join(args.out!, `${date}.json`), `${JSON.stringify(report, null, 2)}\n`);
   console.log(markdown(report));
@@ -171,7 +187,7 @@ function markdown(r: { date: string; memoryCopyGBps: number; rows: Record<string
     '|---|---|---|---|---|---|---|---|---|---|',
     ...r.rows.map((x) => `| ${x.model} | ${f(x.ours.decode, 2)} | ${f(x.torch?.decode, 2)} | ${f(x.decodeRatio, 2)}x | ${f(x.ours.prefill512)} | ${f(x.torch?.prefill512)} | ${f(x.prefillRatio, 2)}x | ${f(x.achievedGBps)} | ${f(100 * x.bandwidthShare, 0)} % | ${f(100 * x.ours.routingShare, 2)} % |`),
     '',
-    `Memory copy bandwidth (1 GiB array copy, read + write): ${f(r.memoryCopyGBps)} GB/s. Medians; prompt 128 + 32 greedy decode steps, and one 512-token prefill. ${r.date}.`,
+    `Memory copy bandwidth (1 GiB array copy, read + write): ${f(r.memoryCopyGBps)} GB/s. Medians; prompt 128 + 32 greedy decode steps, and one 512-token prefill; ${settleSeconds} s settle pause around each PyTorch run. ${r.date}.`,
   ];
   return lines.join('\n');
 }

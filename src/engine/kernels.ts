@@ -158,15 +158,16 @@ export interface KernelOptions {
 /**
  * Σ_i gain_i · SwiGLU_i(x) over the k experts one token selected, in one session run: a decode
  * step then makes one call per MoE layer instead of k, and the thread pool stays busy in between.
+ * Each expert's gate and up come stacked ([2I, H]): one GEMM, then Split into halves.
  */
 function expertSumGraph(k: number): GraphDef {
   const inputs: [string, (number | string)[]][] = [['x', ['m', 'h']]];
   const nodes: GraphDef['nodes'] = [];
   for (let i = 0; i < k; i++) {
-    inputs.push([`g${i}`, ['i', 'h']], [`u${i}`, ['i', 'h']], [`d${i}`, ['h', 'i']], [`w${i}`, [1]]);
+    inputs.push([`gu${i}`, ['i2', 'h']], [`d${i}`, ['h', 'i']], [`w${i}`, [1]]);
     nodes.push(
-      gemm('x', `g${i}`, `a${i}`),
-      gemm('x', `u${i}`, `b${i}`),
+      gemm('x', `gu${i}`, `h${i}`),
+      { op: 'Split', inputs: [`h${i}`], outputs: [`a${i}`, `b${i}`], attrs: { axis: 1 } },
       { op: 'Sigmoid', inputs: [`a${i}`], outputs: [`s${i}`] },
       { op: 'Mul', inputs: [`a${i}`, `s${i}`], outputs: [`c${i}`] },
       { op: 'Mul', inputs: [`c${i}`, `b${i}`], outputs: [`e${i}`] },
@@ -205,17 +206,16 @@ export class Kernels {
   }
 
   /** Σ_i gains[i] · SwiGLU(x; experts[i]) for one token's experts (x: [m, hidden]) in one run. */
-  async expertSum(x: Float32Array, m: number, experts: readonly { gate: Matrix; up: Matrix; down: Matrix }[], gains: Float32Array): Promise<Float32Array> {
+  async expertSum(x: Float32Array, m: number, experts: readonly { gateUp: Matrix; down: Matrix }[], gains: Float32Array): Promise<Float32Array> {
     const k = experts.length;
     let session = this.expertSums.get(k);
     if (!session) {
       session = ort.InferenceSession.create(buildModel(expertSumGraph(k)), this.options);
       this.expertSums.set(k, session);
     }
-    const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [m, experts[0].gate.cols]) };
+    const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [m, experts[0].gateUp.cols]) };
     experts.forEach((e, i) => {
-      feeds[`g${i}`] = e.gate.tensor;
-      feeds[`u${i}`] = e.up.tensor;
+      feeds[`gu${i}`] = e.gateUp.tensor;
       feeds[`d${i}`] = e.down.tensor;
       feeds[`w${i}`] = new ort.Tensor('float32', gains.subarray(i, i + 1), [1]);
     });

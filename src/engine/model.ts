@@ -12,7 +12,7 @@ import type { AttentionModule, AttentionStep, LayerAttention } from './attention
 import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
 import { ResidentExpertStore, type ExpertStore, type ExpertStoreFactory } from './expert-store.js';
-import type { ExpertFp32Weights as ExpertWeights, ExpertPrecision } from './routed-expert.js';
+import type { ExpertFp32Weights, ExpertPrecision, SwigluWeights } from './routed-expert.js';
 import { Kernels, matrix, vectorTensor, type Matrix } from './kernels.js';
 import { KvCache } from './kv-cache.js';
 import { normFn, readNorm, type NormFn, type NormWeights } from './norm.js';
@@ -26,9 +26,9 @@ interface LayerWeights {
   postNorm: NormWeights;
   attn: LayerAttention;
   router?: Matrix;
-  shared?: ExpertWeights;
+  shared?: SwigluWeights;
   sharedGate?: Float32Array;
-  dense?: ExpertWeights;
+  dense?: SwigluWeights;
 }
 
 export interface ForwardOptions {
@@ -173,7 +173,7 @@ export class MoeModel {
       const experts = Array.from(selected, (e) => this.experts.get(layer, e));
       const fp32 = await Promise.all(experts.map((e) => e.fp32Weights()));
       if (fp32.every((w) => w !== null)) {
-        out.set(await this.kernels.expertSum(x, 1, fp32 as ExpertWeights[], weights));
+        out.set(await this.kernels.expertSum(x, 1, fp32 as ExpertFp32Weights[], weights));
       } else {
         for (let j = 0; j < k; j++) {
           const y = await experts[j].run(x, 1);
@@ -232,7 +232,7 @@ export class MoeModel {
 function loadLayer(ckpt: Checkpoint, spec: ModelSpec, attention: AttentionModule, n: LayerTensorNames, mlp: 'moe' | 'dense'): LayerWeights {
   const H = spec.hiddenSize;
   const mat = (name: string, rows: number, cols: number) => matrix(ckpt.readF32(name, [rows, cols]), rows, cols);
-  const swiglu = (names: { gate: string; up: string; down: string }, I: number): ExpertWeights => ({
+  const swiglu = (names: { gate: string; up: string; down: string }, I: number): SwigluWeights => ({
     gate: mat(names.gate, I, H), up: mat(names.up, I, H), down: mat(names.down, H, I),
   });
   const layer: LayerWeights = {

@@ -23,10 +23,20 @@ export interface RoutedExpert {
   release(): Promise<void>;
 }
 
-export interface ExpertFp32Weights {
+/** The weights of a SwiGLU MLP in HF layout: gate and up [I, H], down [H, I]. */
+export interface SwigluWeights {
   gate: Matrix;
   up: Matrix;
   down: Matrix;
+}
+
+/**
+ * A routed expert's float32 weights. gate and up share one buffer, stacked as `gateUp` [2I, H], so
+ * a decode step runs one GEMV of 2I rows per expert instead of two of I: fewer, longer streams
+ * (measured on the Qwen1.5-MoE shape: see README, Speed).
+ */
+export interface ExpertFp32Weights extends SwigluWeights {
+  gateUp: Matrix;
 }
 
 class Fp32Expert implements RoutedExpert {
@@ -106,9 +116,13 @@ export function readExpertFp32(ckpt: Checkpoint, spec: ModelSpec, layer: number,
   const names = spec.layers[layer].names.expert!(expert);
   const H = spec.hiddenSize;
   const I = spec.moe.intermediateSize;
+  const gateUp = reuse?.gateUp.data ?? new Float32Array(2 * I * H);
+  const gate = ckpt.readF32(names.gate, [I, H], gateUp.subarray(0, I * H));
+  const up = ckpt.readF32(names.up, [I, H], gateUp.subarray(I * H));
   return {
-    gate: matrix(ckpt.readF32(names.gate, [I, H], reuse?.gate.data), I, H),
-    up: matrix(ckpt.readF32(names.up, [I, H], reuse?.up.data), I, H),
+    gateUp: matrix(gateUp, 2 * I, H),
+    gate: matrix(gate, I, H),
+    up: matrix(up, I, H),
     down: matrix(ckpt.readF32(names.down, [H, I], reuse?.down.data), H, I),
   };
 }
