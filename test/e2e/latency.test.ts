@@ -61,6 +61,25 @@ describe.skipIf(!SHARED_PRESENT)(`--offload${SHARED_PRESENT ? '' : ` (skipped: $
     expect(m.peakRssBytes).toBeLessThan(m.boundBytes);
   });
 
+  it('--quant q4 offloaded gives exactly the all-resident q4 results (one scratch buffer for every read)', () => {
+    const resident = run(['--quant', 'q4']);
+    const offload = run(['--quant', 'q4', '--offload']);
+    expect(offload.samples).toEqual(resident.samples);
+    expect(offload.doc.metrics).toEqual(resident.doc.metrics);
+    expect(offload.doc.memory.peakRssBytes).toBeLessThan(offload.doc.memory.boundBytes);
+  });
+
+  it('--io-bandwidth is recorded and labelled emulated, in results and in the report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-eval-io-'));
+    const out = join(dir, 'run');
+    const r = runCli(['mmlu', '--model', model, '--data', data, '--limit', '1', '--cache', '8', '--offload', '--io-bandwidth', '2000', '--output', out, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).memory.ioBandwidth).toEqual({ mbps: 2000, label: 'emulated' });
+    const rep = runCli(['report', out, '--out', join(dir, 'lb.md'), '--charts', 'none']);
+    expect(rep.status, rep.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'lb.md'), 'utf8')).toContain('storage emulated at 2000 MB/s');
+  });
+
   it('--memory-limit derives the largest cache that fits, and refuses a cache that does not', () => {
     // bound(C) = dense + (C·2 layers + 1 transient)·(3·32·256·4 B = 98,304 B) + 512 MiB; dense =
     // 6,511,104 B (the tied 50304×32 embedding, attention, norms, routers): 530 MiB leaves
