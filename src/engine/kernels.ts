@@ -30,6 +30,21 @@ export function weightTensor(data: Float32Array, dims: number[]): ort.Tensor {
 
 const gemm = (a: string, b: string, out: string, bias?: string) => ({ op: 'Gemm', inputs: bias ? [a, b, bias] : [a, b], outputs: [out], attrs: { transB: 1 } });
 
+/**
+ * down(silu(gate(x)) * up(x)) with gate and up stacked as gu [2I, H] (SwigluWeights): one GEMM,
+ * then Split into halves. `tag` keeps node outputs unique when a graph holds several.
+ */
+function swigluNodes(x: string, gu: string, d: string, out: string, tag: string): GraphDef['nodes'] {
+  return [
+    gemm(x, gu, `h${tag}`),
+    { op: 'Split', inputs: [`h${tag}`], outputs: [`a${tag}`, `b${tag}`], attrs: { axis: 1 } },
+    { op: 'Sigmoid', inputs: [`a${tag}`], outputs: [`s${tag}`] },
+    { op: 'Mul', inputs: [`a${tag}`, `s${tag}`], outputs: [`c${tag}`] },
+    { op: 'Mul', inputs: [`c${tag}`, `b${tag}`], outputs: [`e${tag}`] },
+    gemm(`e${tag}`, d, out),
+  ];
+}
+
 const GRAPHS: Record<string, GraphDef> = {
   linear: {
     name: 'linear',
@@ -43,19 +58,11 @@ const GRAPHS: Record<string, GraphDef> = {
     outputs: [['y', ['m', 'n']]],
     nodes: [gemm('x', 'w', 'y', 'b')],
   },
-  // down(silu(gate(x)) * up(x))
   swiglu: {
     name: 'swiglu',
-    inputs: [['x', ['m', 'h']], ['wg', ['i', 'h']], ['wu', ['i', 'h']], ['wd', ['h', 'i']]],
+    inputs: [['x', ['m', 'h']], ['gu', ['i2', 'h']], ['d', ['h', 'i']]],
     outputs: [['y', ['m', 'h']]],
-    nodes: [
-      gemm('x', 'wg', 'g'),
-      gemm('x', 'wu', 'u'),
-      { op: 'Sigmoid', inputs: ['g'], outputs: ['sg'] },
-      { op: 'Mul', inputs: ['g', 'sg'], outputs: ['act'] },
-      { op: 'Mul', inputs: ['act', 'u'], outputs: ['hid'] },
-      gemm('hid', 'wd', 'y'),
-    ],
+    nodes: swigluNodes('x', 'gu', 'd', 'y', ''),
   },
   // Causal attention over a KV cache. Query head h = g·rep + r reads KV head g: q is laid out
   // [kvHeads, rep, t, dk] and broadcast against K^T [kvHeads, 1, dk, cap] and V [kvHeads, 1, cap, dv].
@@ -158,22 +165,13 @@ export interface KernelOptions {
 /**
  * Σ_i gain_i · SwiGLU_i(x) over the k experts one token selected, in one session run: a decode
  * step then makes one call per MoE layer instead of k, and the thread pool stays busy in between.
- * Each expert's gate and up come stacked ([2I, H]): one GEMM, then Split into halves.
  */
 function expertSumGraph(k: number): GraphDef {
   const inputs: [string, (number | string)[]][] = [['x', ['m', 'h']]];
   const nodes: GraphDef['nodes'] = [];
   for (let i = 0; i < k; i++) {
     inputs.push([`gu${i}`, ['i2', 'h']], [`d${i}`, ['h', 'i']], [`w${i}`, [1]]);
-    nodes.push(
-      gemm('x', `gu${i}`, `h${i}`),
-      { op: 'Split', inputs: [`h${i}`], outputs: [`a${i}`, `b${i}`], attrs: { axis: 1 } },
-      { op: 'Sigmoid', inputs: [`a${i}`], outputs: [`s${i}`] },
-      { op: 'Mul', inputs: [`a${i}`, `s${i}`], outputs: [`c${i}`] },
-      { op: 'Mul', inputs: [`c${i}`, `b${i}`], outputs: [`e${i}`] },
-      gemm(`e${i}`, `d${i}`, `f${i}`),
-      { op: 'Mul', inputs: [`f${i}`, `w${i}`], outputs: [`y${i}`] },
-    );
+    nodes.push(...swigluNodes('x', `gu${i}`, `d${i}`, `f${i}`, String(i)), { op: 'Mul', inputs: [`f${i}`, `w${i}`], outputs: [`y${i}`] });
   }
   nodes.push({ op: 'Sum', inputs: Array.from({ length: k }, (_, i) => `y${i}`), outputs: ['y'] });
   return { name: `expert_sum_${k}`, inputs, outputs: [['y', ['m', 'h']]], nodes };
@@ -233,8 +231,8 @@ export class Kernels {
   }
 
   /** SwiGLU MLP of one expert (or a dense / shared MLP) on m rows: [m, hidden] -> [m, hidden] */
-  async swiglu(x: Float32Array, m: number, gate: Matrix, up: Matrix, down: Matrix): Promise<Float32Array> {
-    const r = await this.sessions.swiglu.run({ x: new ort.Tensor('float32', x, [m, gate.cols]), wg: gate.tensor, wu: up.tensor, wd: down.tensor });
+  async swiglu(x: Float32Array, m: number, w: { gateUp: Matrix; down: Matrix }): Promise<Float32Array> {
+    const r = await this.sessions.swiglu.run({ x: new ort.Tensor('float32', x, [m, w.gateUp.cols]), gu: w.gateUp.tensor, d: w.down.tensor });
     return r.y.data as Float32Array;
   }
 

@@ -12,7 +12,7 @@ import type { AttentionModule, AttentionStep, LayerAttention } from './attention
 import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
 import { ResidentExpertStore, type ExpertStore, type ExpertStoreFactory } from './expert-store.js';
-import type { ExpertFp32Weights, ExpertPrecision, SwigluWeights } from './routed-expert.js';
+import { readSwiglu, type ExpertFp32Weights, type ExpertPrecision, type SwigluWeights } from './routed-expert.js';
 import { Kernels, matrix, vectorTensor, type Matrix } from './kernels.js';
 import { KvCache } from './kv-cache.js';
 import { normFn, readNorm, type NormFn, type NormWeights } from './norm.js';
@@ -149,7 +149,7 @@ export class MoeModel {
       addInPlace(h, await L.attn.forward(x, T, pos0, kv.layers[i], step));
       const x2 = this.norm(h, H, L.postNorm, eps, new Float32Array(h.length));
       const mlp = L.dense
-        ? await this.kernels.swiglu(x2, T, L.dense.gate, L.dense.up, L.dense.down)
+        ? await this.kernels.swiglu(x2, T, L.dense)
         : await this.moe(i, L, x2, T, pos0, routing, phase);
       addInPlace(h, mlp);
     }
@@ -208,7 +208,7 @@ export class MoeModel {
       }
     }
     if (L.shared) {
-      const y = await this.kernels.swiglu(x, T, L.shared.gate, L.shared.up, L.shared.down);
+      const y = await this.kernels.swiglu(x, T, L.shared);
       for (let t = 0; t < T; t++) {
         const g = L.sharedGate ? sigmoid(dot(x, t * H, L.sharedGate, H)) : 1;
         for (let i = 0; i < H; i++) out[t * H + i] += g * y[t * H + i];
@@ -232,9 +232,7 @@ export class MoeModel {
 function loadLayer(ckpt: Checkpoint, spec: ModelSpec, attention: AttentionModule, n: LayerTensorNames, mlp: 'moe' | 'dense'): LayerWeights {
   const H = spec.hiddenSize;
   const mat = (name: string, rows: number, cols: number) => matrix(ckpt.readF32(name, [rows, cols]), rows, cols);
-  const swiglu = (names: { gate: string; up: string; down: string }, I: number): SwigluWeights => ({
-    gate: mat(names.gate, I, H), up: mat(names.up, I, H), down: mat(names.down, H, I),
-  });
+  const swiglu = (names: { gate: string; up: string; down: string }, I: number): SwigluWeights => readSwiglu(ckpt, names, I, H);
   const layer: LayerWeights = {
     inputNorm: readNorm(ckpt, spec.norm.kind, n.inputNorm, n.inputNormBias, H),
     postNorm: readNorm(ckpt, spec.norm.kind, n.postAttentionNorm, n.postAttentionNormBias, H),

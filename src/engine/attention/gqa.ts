@@ -98,13 +98,14 @@ function splitQkv(y: Float32Array, T: number, qW: number, kW: number): { q: Floa
   return { q, k, v };
 }
 
-/** Rows of several [rows, cols] matrices (or vectors) stacked into one array. */
-function stack(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+/** Tensors read one after another into one array (rows of [rows, cols] matrices, or vectors): no copy. */
+function readStacked(ckpt: Checkpoint, parts: [name: string, shape: number[]][]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0));
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+  for (const [name, shape] of parts) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    ckpt.readF32(name, shape, out.subarray(at, at + n));
+    at += n;
   }
   return out;
 }
@@ -133,9 +134,9 @@ export const gqaAttention: AttentionModule = {
     const vec = (name: string | undefined, len: number) => (name ? ckpt.readF32(name, [len]) : undefined);
     const [qn, kn] = normWidths(a);
     const weights: GqaWeights = {
-      qkv: matrix(stack([ckpt.readF32(n.q, [qW, H]), ckpt.readF32(n.k, [kW, H]), ckpt.readF32(n.v, [kW, H])]), qW + 2 * kW, H),
+      qkv: matrix(readStacked(ckpt, [[n.q, [qW, H]], [n.k, [kW, H]], [n.v, [kW, H]]]), qW + 2 * kW, H),
       o: matrix(ckpt.readF32(n.o, [H, qW]), H, qW),
-      qkvBias: n.qBias ? vectorTensor(stack([ckpt.readF32(n.qBias, [qW]), ckpt.readF32(n.kBias!, [kW]), ckpt.readF32(n.vBias!, [kW])])) : undefined,
+      qkvBias: n.qBias ? vectorTensor(readStacked(ckpt, [[n.qBias, [qW]], [n.kBias!, [kW]], [n.vBias!, [kW]]])) : undefined,
       oBias: n.oBias ? vectorTensor(ckpt.readF32(n.oBias, [H])) : undefined,
       qNorm: vec(n.qNorm, qn),
       kNorm: vec(n.kNorm, kn),
