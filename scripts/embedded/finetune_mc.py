@@ -36,7 +36,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from olmoe_model import OlmoeForCausalLM, OlmoeShape  # noqa: E402
 from packing import doc_spans, materialise, pack  # noqa: E402
-from train import Batches  # noqa: E402
+from train import Batches, answer_mask, make_optimizer, random_cache_bonus  # noqa: E402
 
 LOSS_MODES = ("lm", "answers")
 
@@ -72,11 +72,6 @@ def parse_source(spec: str):
     return path, weight, mode
 
 
-def answer_mask(x: torch.Tensor, y: torch.Tensor, letters: torch.Tensor, colon: int) -> torch.Tensor:
-    """Targets that are an answer letter (' A'..' D') right after 'Answer:' (the scored MMLU token)."""
-    return torch.isin(y, letters) & (x == colon)
-
-
 @torch.no_grad()
 def letter_accuracy(model, tokens: np.ndarray, rows, eos: int, seq: int, letters: torch.Tensor, colon: int) -> float:
     """Share of answer positions where the right letter has the highest logit of the four."""
@@ -106,10 +101,7 @@ def main():
     with open(a.log) as f:
         shape = OlmoeShape(**json.loads(f.readline())["shape"])
     model = OlmoeForCausalLM(shape)
-    decay = [p for n, p in model.named_parameters() if p.dim() == 2 and "embed" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.dim() == 2 and "embed" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.95), eps=1e-8)
+    opt = make_optimizer(model, a.lr, 0.05)   # train.py's --wd default; the state's optimizer is loaded next
     st = torch.load(a.init)
     model.load_state_dict(st["model"])
     opt.load_state_dict(st["opt"])
@@ -143,10 +135,7 @@ def main():
             g["lr"] = lr
         batches, _, mode = sources[rng.choice(len(sources), p=probs)]
         x, y, seg = batches.next()
-        rows_on = (torch.rand(x.shape[0], generator=aug_rng) < a.cache_aug).float()
-        resident = (torch.rand(shape.num_layers, x.shape[0], shape.num_experts, generator=aug_rng) < 0.5).float()
-        lam = torch.rand(shape.num_layers, x.shape[0], 1, generator=aug_rng) * 0.5
-        model.set_select_bonus(resident * lam * rows_on[None, :, None])
+        model.set_select_bonus(random_cache_bonus(shape, x.shape[0], a.cache_aug, 0.5, aug_rng))
         with torch.autocast("cpu", dtype=torch.bfloat16):
             logits = model(x, seg)
         per_tok = F.cross_entropy(logits.float().reshape(-1, shape.vocab_size), y.reshape(-1), ignore_index=-100, reduction="none")

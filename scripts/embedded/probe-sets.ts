@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { csvLine } from '../../src/corpus/csv.js';
 import { csvRow, LetterCycle, makeMcItem } from '../../src/corpus/mmlu.js';
 import { Rng } from '../../src/corpus/rng.js';
 import { statement } from '../../src/corpus/text.js';
@@ -18,7 +19,6 @@ if (!values.out) {
   process.exit(2);
 }
 const world = buildWorld(Number(values.seed));
-const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 const sets = [
   { name: 'train-closed', heldOut: false, openBook: false },
   { name: 'train-open', heldOut: false, openBook: true },
@@ -32,7 +32,7 @@ for (const { name, heldOut, openBook } of sets) {
     const item = makeMcItem(world, fact, rng, letters.next());
     if (openBook) item.question = `${statement(fact, rng)}\n\n${item.question}`;
     if (!rows.has(fact.subject)) rows.set(fact.subject, []);
-    rows.get(fact.subject)!.push(csvRow(item).map(quote).join(','));
+    rows.get(fact.subject)!.push(csvLine(csvRow(item)));
   }
   const dir = join(values.out, name, 'test');
   mkdirSync(dir, { recursive: true });

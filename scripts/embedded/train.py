@@ -133,6 +133,28 @@ class Batches:
             self.pos += self.batch
 
 
+def make_optimizer(model: OlmoeForCausalLM, lr: float, wd: float) -> torch.optim.AdamW:
+    """AdamW with weight decay on the 2-D non-embedding weights only."""
+    decay = [p for n, p in model.named_parameters() if p.dim() == 2 and "embed" not in n]
+    no_decay = [p for n, p in model.named_parameters() if not (p.dim() == 2 and "embed" not in n)]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": wd}, {"params": no_decay, "weight_decay": 0.0}],
+                             lr=lr, betas=(0.9, 0.95), eps=1e-8)
+
+
+def random_cache_bonus(shape: OlmoeShape, rows: int, frac: float, max_bonus: float, gen: torch.Generator) -> torch.Tensor:
+    """Router-logit bonus [L, rows, E] for a random half of the experts ("resident") on a `frac` share
+    of the rows, ~U(0, max_bonus): keeps the model in distribution under cache-aware routing."""
+    rows_on = (torch.rand(rows, generator=gen) < frac).float()
+    resident = (torch.rand(shape.num_layers, rows, shape.num_experts, generator=gen) < 0.5).float()
+    lam = torch.rand(shape.num_layers, rows, 1, generator=gen) * max_bonus
+    return resident * lam * rows_on[None, :, None]
+
+
+def answer_mask(x: torch.Tensor, y: torch.Tensor, letter_ids: torch.Tensor, colon_id: int) -> torch.Tensor:
+    """Targets that are a multiple-choice answer letter (' A'..' D') right after ':' ('Answer:')."""
+    return torch.isin(y, letter_ids) & (x == colon_id)
+
+
 @torch.no_grad()
 def eval_loss(model: OlmoeForCausalLM, tokens: np.ndarray, eos: int, seq: int, max_rows: int = 64) -> float:
     model.eval()
@@ -170,10 +192,7 @@ def main():
     model = OlmoeForCausalLM(shape)
     model.init_weights()
     n_params = sum(p.numel() for p in model.parameters())
-    decay = [p for n, p in model.named_parameters() if p.dim() == 2 and "embed" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.dim() == 2 and "embed" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.wd}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.95), eps=1e-8)
+    opt = make_optimizer(model, a.lr, a.wd)
     batches = Batches(train, eos, a.seq, a.batch, a.seed, a.eos_prefix)
     warm = None
     if a.warm_steps > 0:
@@ -217,16 +236,12 @@ def main():
         src = warm if (warm is not None and step < a.warm_steps) else batches
         x, y, seg = src.next_long(a.long_seq, max(1, a.batch * a.seq // a.long_seq)) if long_step else src.next()
         if a.cache_aug > 0:
-            B = x.shape[0]
-            rows_on = (torch.rand(B, generator=aug_rng) < a.cache_aug).float()                     # [B]
-            resident = (torch.rand(a.layers, B, a.experts, generator=aug_rng) < 0.5).float()     # random "cache"
-            lam = torch.rand(a.layers, B, 1, generator=aug_rng) * a.cache_aug_max
-            model.set_select_bonus(resident * lam * rows_on[None, :, None])
+            model.set_select_bonus(random_cache_bonus(shape, x.shape[0], a.cache_aug, a.cache_aug_max, aug_rng))
         with torch.autocast("cpu", dtype=torch.bfloat16):
             logits = model(x, seg)
         if a.answer_weight != 1.0:
             per_tok = F.cross_entropy(logits.float().reshape(-1, vocab), y.reshape(-1), ignore_index=-100, reduction="none")
-            is_answer = torch.isin(y, letter_ids) & (x == colon_id)
+            is_answer = answer_mask(x, y, letter_ids, colon_id)
             w = torch.where(is_answer, a.answer_weight, 1.0).reshape(-1) * (y.reshape(-1) != -100)
             ce = (per_tok * w).sum() / w.sum()
         else:
