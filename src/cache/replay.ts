@@ -1,9 +1,8 @@
-// Offline replays of a fixed access trace through a live cache policy (routing-contract.md "What a
-// run must record": the LRU miss rate of the original-routing trace, next to Belady). One replay
-// per reset unit: the cache starts empty, exactly as the live cache does after a reset.
+// Offline replays of a fixed access trace through a live cache policy (docs/routing-contract.md
+// "What a run must record": the LRU miss rate of the original-routing trace, next to Belady). One
+// replay per reset unit: the cache starts empty, exactly as the live cache does after a reset.
 
 import type { AccessTrace } from './access-trace.js';
-import { createExpertCache } from './cache-registry.js';
 import type { ExpertCache } from './expert-cache.js';
 import type { HitCounts } from './stats.js';
 
@@ -17,12 +16,10 @@ export interface TraceReplayer {
 /** lru | lfu | fifo replay: the same cache classes as the live run, fed the trace's touch order. */
 export class PolicyReplayer implements TraceReplayer {
   readonly policy: string;
-  private readonly cache: ExpertCache;
   private readonly row: Int32Array;
 
-  constructor(policy: string, numExperts: number, capacity: number, topK: number) {
-    this.cache = createExpertCache(policy, numExperts, capacity);
-    this.policy = this.cache.policy;
+  constructor(private readonly cache: ExpertCache, topK: number) {
+    this.policy = cache.policy;
     this.row = new Int32Array(topK);
   }
 
@@ -39,11 +36,4 @@ export class PolicyReplayer implements TraceReplayer {
       }
     }
   }
-}
-
-/** Convenience for tools and tests: one replay of a whole trace from an empty cache. */
-export function replayTrace(policy: string, trace: AccessTrace, numExperts: number, capacity: number): HitCounts {
-  const counts: HitCounts = { accesses: 0, hits: 0, misses: 0 };
-  new PolicyReplayer(policy, numExperts, capacity, trace.k).run(trace, counts);
-  return counts;
 }

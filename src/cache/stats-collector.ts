@@ -58,6 +58,17 @@ export class LiveStatsCollector {
     this.residencyCount[slot] += 1;
   }
 
+  /** Counted events, cache accesses and misses so far, over every layer. */
+  totals(): { events: number; accesses: number; misses: number } {
+    let events = 0;
+    let misses = 0;
+    for (let slot = 0; slot < this.layers.length; slot++) {
+      events += this.events[slot];
+      misses += this.misses[slot];
+    }
+    return { events, accesses: this.hasCache ? events * this.topK : 0, misses };
+  }
+
   /** The raw per-slot sums, to continue an interrupted run exactly (resume). */
   exportDurable(): Record<string, Float64Array> {
     const { events, changedEvents, substitutedExperts, substitutedRankSum, hits, misses, evictions, residencySum, residencyCount } = this;

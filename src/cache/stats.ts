@@ -2,110 +2,75 @@
 // Raw counts are plain sums, so shards of a run merge by addition (mergeLiveCounts,
 // mergeReplayCounts); rates and means are derived from merged counts only (summarise*).
 
+import { z } from 'zod';
 import { runtimeError } from '../errors.js';
 
-export interface HitCounts {
-  /** counted expert accesses: counted events × k */
-  accesses: number;
-  hits: number;
-  misses: number;
-}
+const count = z.number().int().nonnegative();
+const rate = z.number().nullable();
 
-export interface LayerRoutingCounts {
-  /** 0-based decoder-layer index */
-  layer: number;
-  /** counted routing events of this layer */
-  events: number;
-  /** events whose selected set differs from the model's own top-k */
-  changedEvents: number;
-  /** selected experts that are not in the model's own top-k */
-  substitutedExperts: number;
-  /** sum of their original 1-based ranks */
-  substitutedRankSum: number;
-}
+const hitCounts = { accesses: count, hits: count, misses: count };
+/** accesses = counted events × k */
+export const hitCountsSchema = z.looseObject(hitCounts);
+export type HitCounts = z.infer<typeof hitCountsSchema>;
 
-export interface LayerCacheCounts extends HitCounts {
-  layer: number;
-  /** evictions made by counted events (resets are not evictions) */
-  evictions: number;
-  /** residency, in routing events of the layer, of experts loaded by counted misses */
-  residencyEventsSum: number;
-  residencyCount: number;
-}
+/** Per layer: counted events, events whose selected set differs from the model's own top-k, the
+ * selected experts outside it and the sum of their original 1-based ranks. */
+const layerRoutingCounts = z.looseObject({ layer: count, events: count, changedEvents: count, substitutedExperts: count, substitutedRankSum: count });
 
-export interface CacheCounts extends HitCounts {
-  evictions: number;
-  residencyEventsSum: number;
-  residencyCount: number;
-  perLayer: LayerCacheCounts[];
-}
+/** Evictions are those made by counted events (resets are not evictions); residency is in routing
+ * events of the layer, of experts loaded by counted misses. */
+const cacheTotals = { ...hitCounts, evictions: count, residencyEventsSum: count, residencyCount: count };
+const cacheCounts = z.looseObject({ ...cacheTotals, perLayer: z.array(z.looseObject({ layer: count, ...cacheTotals })) });
+export type CacheCounts = z.infer<typeof cacheCounts>;
 
-/** What the live run did: routing changes always, cache numbers only when the run has a cache. */
-export interface LiveCounts {
-  topK: number;
-  events: number;
-  /** counted tokens: counted events of the lowest MoE layer */
-  tokens: number;
-  changedEvents: number;
-  substitutedExperts: number;
-  substitutedRankSum: number;
-  perLayer: LayerRoutingCounts[];
-  cache: CacheCounts | null;
-}
+/** What the live run did: routing changes always, cache numbers only when the run has a cache;
+ * tokens = counted events of the lowest MoE layer. */
+export const liveCountsSchema = z.looseObject({
+  topK: count,
+  events: count,
+  tokens: count,
+  changedEvents: count,
+  substitutedExperts: count,
+  substitutedRankSum: count,
+  perLayer: z.array(layerRoutingCounts),
+  cache: cacheCounts.nullable(),
+});
+export type LiveCounts = z.infer<typeof liveCountsSchema>;
 
-export interface ReplayLayerCounts extends HitCounts {
-  layer: number;
-}
+/** One offline replay (a policy of cache-registry.ts) of the original top-k trace. */
+export const replayCountsSchema = z.looseObject({ policy: z.string(), ...hitCounts, perLayer: z.array(z.looseObject({ layer: count, ...hitCounts })) });
+export type ReplayCounts = z.infer<typeof replayCountsSchema>;
 
-/** One offline replay (lru | lfu | fifo | belady) of the original top-k trace. */
-export interface ReplayCounts extends HitCounts {
-  policy: string;
-  perLayer: ReplayLayerCounts[];
-}
+/** Rates and means derived from LiveCounts: missRate = misses / accesses; meanSubstitutedRank =
+ * mean original rank of the experts that replaced original top-k experts; bytesMoved = misses ×
+ * bytes per expert at the stored precision (null when the bytes are unknown). */
+export const liveSummarySchema = z.looseObject({
+  events: count,
+  tokens: count,
+  changedFraction: rate,
+  meanSubstitutedRank: rate,
+  accesses: count.nullable(),
+  hits: count.nullable(),
+  misses: count.nullable(),
+  missRate: rate,
+  missesPerToken: rate,
+  meanResidencyEvents: rate,
+  bytesMoved: rate,
+  perLayer: z.array(z.looseObject({ layer: count, events: count, changedFraction: rate, missRate: rate })),
+});
+export type LiveSummary = z.infer<typeof liveSummarySchema>;
 
-export interface LayerSummary {
-  layer: number;
-  events: number;
-  changedFraction: number | null;
-  missRate: number | null;
-}
-
-export interface LiveSummary {
-  events: number;
-  tokens: number;
-  /** events whose routing differs from the original top-k / counted events */
-  changedFraction: number | null;
-  /** mean original 1-based rank of the experts that replaced original top-k experts */
-  meanSubstitutedRank: number | null;
-  accesses: number | null;
-  hits: number | null;
-  misses: number | null;
-  /** misses / (tokens × MoE layers × k) = misses / accesses */
-  missRate: number | null;
-  missesPerToken: number | null;
-  /** mean residency of an expert loaded by a counted miss, in routing events of its layer */
-  meanResidencyEvents: number | null;
-  /** misses × bytes per expert at the stored precision; null when the bytes are unknown */
-  bytesMoved: number | null;
-  perLayer: LayerSummary[];
-}
-
-export interface ReplaySummary {
-  policy: string;
-  accesses: number;
-  hits: number;
-  misses: number;
-  missRate: number | null;
-  missesPerToken: number | null;
-  bytesMoved: number | null;
-  perLayer: { layer: number; missRate: number | null }[];
-}
+export const replaySummarySchema = z.looseObject({
+  policy: z.string(),
+  ...hitCounts,
+  missRate: rate,
+  missesPerToken: rate,
+  bytesMoved: rate,
+  perLayer: z.array(z.looseObject({ layer: count, missRate: rate })),
+});
+export type ReplaySummary = z.infer<typeof replaySummarySchema>;
 
 const ratio = (num: number, den: number): number | null => (den > 0 ? num / den : null);
-
-export function emptyHitCounts(): HitCounts {
-  return { accesses: 0, hits: 0, misses: 0 };
-}
 
 export function summariseLive(counts: LiveCounts, bytesPerExpert: number | null): LiveSummary {
   const cache = counts.cache;

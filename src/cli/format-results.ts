@@ -1,6 +1,8 @@
 // The human-readable summary of a results document printed by the task commands.
 
-import type { MetricResult, ResultsDocument } from '../report/results-schema.js';
+import { REPLAY_POLICY_IDS } from '../cache/cache-registry.js';
+import type { ResultsDocument } from '../run/results/schema.js';
+import type { MetricResult } from '../scoring/metric-result.js';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${(100 * x).toFixed(2)}%`);
 const num = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
@@ -30,7 +32,7 @@ export function formatResults(r: ResultsDocument, runDir: string): string {
       table([
         ['cache', 'miss rate', 'misses/token', 'MB moved', 'routing changed', 'mean residency (events)'],
         [`live (${c.strategy.id})`, pct(s.missRate), num(s.missesPerToken, 3), num(s.bytesMoved === null ? null : s.bytesMoved / 1e6, 1), pct(s.changedFraction), num(s.meanResidencyEvents, 1)],
-        ...(['lru', 'lfu', 'fifo', 'belady'] as const).map((p) => [`${p} on the original top-k trace`, pct(rep[p].missRate), num(rep[p].missesPerToken, 3), num(rep[p].bytesMoved === null ? null : rep[p].bytesMoved! / 1e6, 1), '', '']),
+        ...REPLAY_POLICY_IDS.map((p) => [`${p} on the original top-k trace`, pct(rep[p].missRate), num(rep[p].missesPerToken, 3), num(rep[p].bytesMoved === null ? null : rep[p].bytesMoved! / 1e6, 1), '', '']),
       ]),
     );
   }

@@ -1,15 +1,9 @@
 // Progress of a run on stderr: a bar with ETA when stderr is a TTY, plain periodic lines otherwise
 // (CI logs), nothing with --quiet.
 
-import type { SampleRecord } from '../report/results-schema.js';
+import type { RunObserver } from '../run/evaluate.js';
 
-export interface ProgressReporter {
-  start(total: number, alreadyDone: number): void;
-  tick(record: SampleRecord): void;
-  finish(): void;
-}
-
-export function createProgress(label: string, quiet: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressReporter | undefined {
+export function createProgress(label: string, quiet: boolean, stream: NodeJS.WriteStream = process.stderr): RunObserver | undefined {
   if (quiet) return undefined;
   let total = 0;
   let done = 0;
@@ -32,7 +26,7 @@ export function createProgress(label: string, quiet: boolean, stream: NodeJS.Wri
       t0 = performance.now();
       stream.write(`${label}: ${n} samples${already ? `, ${already} already done (resumed)` : ''}\n`);
     },
-    tick(record) {
+    sample(record) {
       done++;
       if (record.error) errors++;
       const now = performance.now();

@@ -1,15 +1,18 @@
-// The shared shape of the task commands (mmlu, gsm8k, perplexity): parse the common flags, run
-// the evaluator, print a readable summary (or only the results document with --json).
+// The shared shape of the task commands (mmlu, gsm8k, perplexity): parse the common flags into a
+// RunConfig, run it, print a readable summary (or only the results document with --json).
 
 import { Flags } from '@oclif/core';
-import type { ResultsDocument } from '../report/results-schema.js';
+import { EXPERT_PRECISIONS } from '../engine/routed-expert.js';
+import { DEFAULT_DEVICE, devicePresets } from '../latency/device-profile.js';
+import { parseSize } from '../latency/memory-budget.js';
+import { runConfig, type RunConfig } from '../run/config.js';
+import type { ResultsDocument } from '../run/results/schema.js';
 import { MoeEvalCommand } from './base-command.js';
 import { modelFlag, threadsFlag } from './flags.js';
-import { createProgress } from './progress.js';
-import { routingFlags, type RoutingFlagValues } from './routing-flags.js';
 import { formatResults } from './format-results.js';
-import { parseShard } from '../shard.js';
-import { DEFAULT_DEVICE, devicePresets } from '../latency/device-profile.js';
+import { createProgress } from './progress.js';
+import { routingFlags, routingOptionsFromFlags, type RoutingFlagValues } from './routing-flags.js';
+import { parseShard } from './shard-flag.js';
 
 export const taskFlags = {
   model: modelFlag,
@@ -23,7 +26,7 @@ export const taskFlags = {
   quiet: Flags.boolean({ description: 'no progress output', default: false }),
   offload: Flags.boolean({ description: 'keep only the cached experts in memory and read an expert from the weight files on every miss (needs --cache or --memory-limit)', default: false, helpGroup: 'CACHE' }),
   'memory-limit': Flags.string({ description: 'memory budget, e.g. 6GiB: the largest --cache that fits, or exit 2 if --cache does not fit', helpValue: 'SIZE', helpGroup: 'CACHE' }),
-  quant: Flags.string({ description: 'routed experts in float32 (f32) or 4-bit blocks through onnxruntime MatMulNBits (q4), as on-device deployments store them', options: ['f32', 'q4'], default: 'f32', helpGroup: 'CACHE' }),
+  quant: Flags.string({ description: 'routed experts in float32 (f32) or 4-bit blocks through onnxruntime MatMulNBits (q4), as on-device deployments store them', options: [...EXPERT_PRECISIONS], default: 'f32', helpGroup: 'CACHE' }),
   'io-bandwidth': Flags.integer({ description: 'emulate storage of this read bandwidth for offloaded experts (MB/s, labelled emulated)', min: 1, helpValue: 'MBPS', helpGroup: 'CACHE' }),
   shard: Flags.string({ description: 'evaluate shard I of N (samples with index mod N = I; I 0-based); auto/N takes I from --shard-index-env, JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID', helpValue: 'I/N', helpGroup: 'SHARDING' }),
   'shard-index-env': Flags.string({ description: 'environment variable holding the shard index for --shard auto/N', helpValue: 'NAME', helpGroup: 'SHARDING' }),
@@ -32,7 +35,7 @@ export const taskFlags = {
   ...routingFlags,
 };
 
-export interface TaskFlagValues extends RoutingFlagValues {
+export type TaskFlagValues = RoutingFlagValues & {
   model?: string;
   data?: string;
   limit?: number;
@@ -50,34 +53,35 @@ export interface TaskFlagValues extends RoutingFlagValues {
   'memory-limit'?: string;
   'io-bandwidth'?: number;
   threads?: number;
+};
+
+/** The run configuration a task command's flags describe. */
+export function runConfigFromFlags(task: string, flags: TaskFlagValues, taskSettings: Record<string, unknown>): RunConfig {
+  return runConfig({
+    task,
+    model: flags.model ?? null,
+    data: flags.data ?? null,
+    limit: flags.limit ?? null,
+    numFewshot: flags['num-fewshot'] ?? null,
+    seed: flags.seed,
+    taskSettings,
+    routing: routingOptionsFromFlags(flags),
+    engine: { threads: flags.threads ?? null, precision: flags.quant as RunConfig['engine']['precision'], offload: flags.offload, ioBandwidthMBps: flags['io-bandwidth'] ?? null },
+    memoryLimitBytes: flags['memory-limit'] === undefined ? null : parseSize(flags['memory-limit']),
+    device: flags.device,
+    shard: parseShard(flags.shard, flags['shard-index-env']),
+    output: flags.output ?? null,
+    resume: flags.resume,
+    logSamples: flags['log-samples'],
+  });
 }
 
 export abstract class TaskCommand extends MoeEvalCommand {
-  protected async runTask(task: string, flags: TaskFlagValues, settings: Record<string, unknown> = {}): Promise<ResultsDocument> {
+  protected async runTask(task: string, flags: TaskFlagValues, taskSettings: Record<string, unknown> = {}): Promise<ResultsDocument> {
+    const config = runConfigFromFlags(task, flags, taskSettings);
     // the engine and tokenizer load only when a task runs: keeps every command's startup light
-    const { evaluate } = await import('../evaluator.js');
-    const { results, runDir } = await evaluate({
-      task,
-      model: flags.model,
-      data: flags.data,
-      limit: flags.limit ?? null,
-      numFewshot: flags['num-fewshot'],
-      seed: flags.seed,
-      output: flags.output,
-      resume: flags.resume,
-      logSamples: flags['log-samples'],
-      threads: flags.threads,
-      device: flags.device,
-      offload: flags.offload,
-      quant: flags.quant as 'f32' | 'q4',
-      shard: parseShard(flags.shard, flags['shard-index-env']),
-      memoryLimit: flags['memory-limit'],
-      ioBandwidthMBps: flags['io-bandwidth'],
-      settings,
-      routing: flags,
-      argv: this.argv,
-      progress: createProgress(task, flags.quiet || this.jsonEnabled()),
-    });
+    const { evaluate } = await import('../run/evaluate.js');
+    const { results, runDir } = await evaluate(config, { argv: this.argv, observer: createProgress(task, flags.quiet || this.jsonEnabled()) });
     if (!this.jsonEnabled()) this.log(formatResults(results, runDir));
     return results;
   }

@@ -1,25 +1,19 @@
 // `moe-eval calibrate`: measures the per-layer Δavg (mean of max(z) − min(z) of the router logits)
 // of the model's own routing on a task, and writes it for --delta-avg, so that sharded runs of
-// cache-prior share one fixed Δavg instead of each estimating its own (issue 9).
+// cache-prior share one fixed Δavg instead of each estimating its own.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { MoeEvalCommand } from '../cli/base-command.js';
 import { modelFlag, threadsFlag } from '../cli/flags.js';
 import { createProgress } from '../cli/progress.js';
-import { DELTA_AVG_SCHEMA } from '../cli/routing-flags.js';
-import { writeJsonAtomic } from '../report/run-files.js';
+import { DELTA_AVG_SCHEMA, type DeltaAvgFile } from '../routing/delta-avg-file.js';
+import { runConfig } from '../run/config.js';
+import { ensureWritableDir } from '../run/run-folder.js';
 import { taskNames } from '../tasks/task-config.js';
-
-export interface CalibrationFile {
-  schema: typeof DELTA_AVG_SCHEMA;
-  model: { path: string; configSha256: string };
-  task: string;
-  samples: number;
-  layers: { layer: number; deltaAvg: number; events: number }[];
-}
+import { writeJsonAtomic } from '../util/atomic-file.js';
 
 export default class Calibrate extends MoeEvalCommand {
   static override description = 'Measure the per-layer Δavg of the model\'s own routing on a task and write it for --delta-avg (fixed cache-prior state for exact sharding)';
@@ -35,30 +29,31 @@ export default class Calibrate extends MoeEvalCommand {
     threads: threadsFlag,
   };
 
-  async run(): Promise<CalibrationFile> {
+  async run(): Promise<DeltaAvgFile> {
     const { args, flags } = await this.parse(Calibrate);
-    const { evaluateLoaded, loadModelForEvaluation, releaseModel } = await import('../evaluator.js');
-    const loaded = await loadModelForEvaluation(flags.model, { threads: flags.threads });
-    try {
+    // the output's folder is checked before the calibration runs, not after
+    ensureWritableDir(dirname(flags.out), '--out');
+    const { withModel } = await import('../run/loaded-model.js');
+    const { evaluateLoaded } = await import('../run/evaluate.js');
+    const engine = { threads: flags.threads ?? null, precision: 'f32' as const, offload: false, ioBandwidthMBps: null };
+    return withModel(flags.model ?? null, engine, async (loaded) => {
       // cache-prior with λ = 0 routes exactly as topk and keeps the running Δavg of every layer
-      const { results } = await evaluateLoaded(loaded, {
-        task: args.task, model: flags.model, data: flags.data, limit: flags.limit ?? null, numFewshot: flags['num-fewshot'], seed: 1234,
-        output: join(mkdtempSync(join(tmpdir(), 'moe-eval-calibrate-')), 'run'), resume: false, logSamples: false, settings: {},
-        routing: { strategy: 'cache-prior', lambda: '0', cache: loaded.facts.experts, policy: 'lru', 'lru-order': 'weight-desc-first', 'cache-reset': 'per-sample', 'prefill-cache': 'count' },
-        argv: this.argv, progress: createProgress(`calibrate ${args.task}`, flags.quiet || this.jsonEnabled()),
+      const config = runConfig({
+        task: args.task, model: flags.model ?? null, data: flags.data ?? null, limit: flags.limit ?? null, numFewshot: flags['num-fewshot'] ?? null,
+        output: join(mkdtempSync(join(tmpdir(), 'moe-eval-calibrate-')), 'run'), engine,
+        routing: { strategy: 'cache-prior', params: { lambda: 0 }, cache: loaded.facts.experts },
       });
-      const file: CalibrationFile = {
+      const { results } = await evaluateLoaded(loaded, config, { argv: this.argv, observer: createProgress(`calibrate ${args.task}`, flags.quiet || this.jsonEnabled()) });
+      const file: DeltaAvgFile = {
         schema: DELTA_AVG_SCHEMA,
         model: { path: loaded.source.dir, configSha256: loaded.facts.configSha256 },
         task: args.task,
         samples: results.samples.evaluated,
-        layers: (results.routing.strategyState ?? []).map((s) => ({ layer: s.layer, deltaAvg: s.deltaAvg, events: s.deltaEvents })),
+        layers: (results.routing.strategyState ?? []).map((s) => ({ layer: s.layer, deltaAvg: Number(s.deltaAvg), events: Number(s.deltaEvents) })),
       };
       writeJsonAtomic(flags.out, file);
       if (!this.jsonEnabled()) this.log(`Δavg of ${file.layers.length} MoE layers over ${file.samples} samples written to ${flags.out}`);
       return file;
-    } finally {
-      await releaseModel(loaded.model);
-    }
+    });
   }
 }

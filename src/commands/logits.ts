@@ -4,7 +4,7 @@
 import { Flags } from '@oclif/core';
 import { MoeEvalCommand } from '../cli/base-command.js';
 import { modelFlag, threadsFlag } from '../cli/flags.js';
-import { createRouting, routingFlags } from '../cli/routing-flags.js';
+import { routingFlags, routingOptionsFromFlags } from '../cli/routing-flags.js';
 import { usageError } from '../errors.js';
 import { resolveModel } from '../engine/model-source.js';
 import { RecordingRouting, type RoutingRecord } from '../engine/own-routing.js';
@@ -33,14 +33,16 @@ export default class Logits extends MoeEvalCommand {
   async run(): Promise<LogitsResult> {
     const { flags } = await this.parse(Logits);
     const tokens = parseTokens(flags.tokens);
+    const routingOptions = routingOptionsFromFlags(flags);
     const { MoeModel } = await import('../engine/model.js');
     const { modelFacts } = await import('../engine/inspect.js');
+    const { createRouting } = await import('../routing/options.js');
     const model = await MoeModel.load((await resolveModel(flags.model)).dir, { threads: flags.threads });
     try {
       const V = model.spec.vocabSize;
       const outside = tokens.find((t) => t >= V);
       if (outside !== undefined) throw usageError('token-out-of-range', `--tokens: token id ${outside} is not below the model's vocab_size ${V}`, `token ids must be in [0, ${V})`);
-      const controller = createRouting(flags, model.spec, modelFacts(model.checkpoint, model.spec).bytesPerExpert);
+      const controller = createRouting(routingOptions, model.spec, modelFacts(model.checkpoint, model.spec).bytesPerExpert);
       controller.beginSample(0);
       const routing = new RecordingRouting(controller);
       const flat = await model.forward(tokens, model.newKvCache(tokens.length), routing, { phase: 'prefill', logitsFrom: 0 });
@@ -56,7 +58,7 @@ export default class Logits extends MoeEvalCommand {
       }
       return { logits, routing: routing.records, cache };
     } finally {
-      model.close();
+      await model.release();
     }
   }
 }

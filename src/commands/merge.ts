@@ -3,7 +3,7 @@
 import { Args, Flags } from '@oclif/core';
 import { MoeEvalCommand } from '../cli/base-command.js';
 import { formatResults } from '../cli/format-results.js';
-import type { ResultsDocument } from '../report/results-schema.js';
+import type { ResultsDocument } from '../run/results/schema.js';
 
 export default class Merge extends MoeEvalCommand {
   static override description = 'Merge the run directories of every shard (--shard I/N) of one run into one results document, equal to the unsharded run';
@@ -14,7 +14,7 @@ export default class Merge extends MoeEvalCommand {
 
   async run(): Promise<ResultsDocument> {
     const { argv, flags } = await this.parse(Merge);
-    const { mergeShards } = await import('../merge.js');
+    const { mergeShards } = await import('../run/merge.js');
     const doc = mergeShards(argv as string[], flags.out, this.argv);
     if (!this.jsonEnabled()) {
       this.log(formatResults(doc, flags.out));

@@ -3,11 +3,11 @@
 
 import { Flags } from '@oclif/core';
 import { TaskCommand, taskFlags } from '../cli/task-command.js';
-import type { ResultsDocument } from '../report/results-schema.js';
+import type { ResultsDocument } from '../run/results/schema.js';
 
 export default class Perplexity extends TaskCommand {
   static override description = 'Perplexity of raw text (WikiText-2 raw or the embedded text): the paper\'s non-overlapping windows, or lm-eval\'s rolling windows';
-  static override examples = ['<%= config.bin %> perplexity --cache 8', '<%= config.bin %> perplexity --data ../shared/datasets/wikitext-2-raw/wiki.test.raw --window 1024 --cache 32'];
+  static override examples = ['<%= config.bin %> perplexity --cache 8', '<%= config.bin %> perplexity --model ./OLMoE-1B-7B-0924 --data ./wikitext-2-raw/wiki.test.raw --window 1024 --cache 32'];
   static override flags = {
     ...taskFlags,
     protocol: Flags.string({ description: 'windows: non-overlapping windows scored on their own (the paper); rolling: lm-eval\'s rolling windows per document', options: ['windows', 'rolling'] }),

@@ -34,7 +34,7 @@ export function makeSource<T>(parts: SourceParts<T>): DatasetSource<T> {
     layout,
     split,
     ...(located.hf ? { hf: located.hf } : {}),
-    ...(parts.subjects ? { subjects: parts.subjects } : {}),
+    ...(parts.subjects ? { subjects: [...parts.subjects] } : {}),
     files,
     sha256: combinedSha256(located.path, files),
     rows: rows.length,

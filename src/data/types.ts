@@ -1,11 +1,15 @@
 // The one interface every dataset loader returns (DatasetSource) and the normalised records
 // tasks consume, whatever the on-disk format. Record shapes follow the HF dataset cards.
 
+import { z } from 'zod';
+
 /** On-disk formats with a reader in reader-registry.ts. */
-export type DatasetFormat = 'jsonl' | 'csv' | 'parquet' | 'text';
+export const DATASET_FORMATS = ['jsonl', 'csv', 'parquet', 'text'] as const;
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
 
 /** What a loader produces; a task asks for a kind, never for a format. */
-export type DatasetKind = 'mmlu' | 'gsm8k' | 'raw-text';
+export const DATASET_KINDS = ['mmlu', 'gsm8k', 'raw-text'] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
 
 /** Where a row came from, for error messages and per-sample logs. */
 export interface RowLocation {
@@ -17,40 +21,35 @@ export interface RowLocation {
   readonly row?: number;
 }
 
-/** One file that was read: enough to tell later whether the same bytes were evaluated. */
-export interface FileIdentity {
-  readonly path: string;
-  readonly format: DatasetFormat;
-  readonly sha256: string;
-  readonly bytes: number;
-  /** rows (records, lines) the file holds, before any subject filter */
-  readonly rows: number;
-}
+const count = z.number().int().nonnegative();
+
+/** One file that was read: enough to tell later whether the same bytes were evaluated; rows = records
+ * (lines) the file holds, before any subject filter. */
+export const fileIdentitySchema = z.looseObject({ path: z.string(), format: z.enum(DATASET_FORMATS), sha256: z.string(), bytes: count, rows: count });
+export type FileIdentity = z.infer<typeof fileIdentitySchema>;
 
 /** Dataset identity for the results document; plain JSON data. */
-export interface DatasetIdentity {
-  readonly kind: DatasetKind;
+export const datasetIdentitySchema = z.looseObject({
+  kind: z.enum(DATASET_KINDS),
   /** what the caller passed: a path or a Hugging Face dataset id */
-  readonly source: string;
+  source: z.string(),
   /** absolute path of the file read, or of the root directory of a multi-file layout */
-  readonly path: string;
+  path: z.string(),
   /** which on-disk layout was recognised, e.g. "hendrycks-csv", "hf-parquet", "jsonl" */
-  readonly layout: string;
-  readonly split: string;
+  layout: z.string(),
+  split: z.string(),
   /** set when the data came out of the local Hugging Face hub cache */
-  readonly hf?: { readonly id: string; readonly revision: string };
+  hf: z.looseObject({ id: z.string(), revision: z.string() }).optional(),
   /** only for MMLU when a subject filter was given */
-  readonly subjects?: readonly string[];
+  subjects: z.array(z.string()).optional(),
   /** every file read, sorted by path */
-  readonly files: readonly FileIdentity[];
-  /**
-   * One file: that file's sha256. Several: sha256 of the `sha256sum`-style manifest
-   * ("<sha256>  <path relative to `path`>\n" per file, sorted by relative path).
-   */
-  readonly sha256: string;
+  files: z.array(fileIdentitySchema),
+  /** one file: its sha256; several: sha256 of the sha256sum-style manifest ("<sha256>  <relative path>\n" per file, sorted by path) */
+  sha256: z.string(),
   /** normalised records delivered (after the subject filter) */
-  readonly rows: number;
-}
+  rows: count,
+});
+export type DatasetIdentity = z.infer<typeof datasetIdentitySchema>;
 
 /**
  * A loaded dataset split. Everything is read eagerly: the largest supported split (MMLU test,

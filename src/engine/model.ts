@@ -61,6 +61,8 @@ export class MoeModel {
     private readonly lmHeadBias: ort.Tensor | undefined,
     private readonly layers: LayerWeights[],
     readonly experts: ExpertStore,
+    /** kernels passed in by the caller are the caller's to release */
+    private readonly ownsKernels: boolean,
   ) {
     this.rope = ropeSchedule(spec.rope);
     this.norm = normFn(spec.norm.kind);
@@ -82,7 +84,7 @@ export class MoeModel {
       const layers = spec.layers.map((l) => loadLayer(ckpt, spec, attention, l.names, l.mlp));
       const kernels = opts.kernels ?? (await Kernels.create({ threads: opts.threads }));
       const experts = await (opts.expertStore ?? ((c, s, k) => ResidentExpertStore.create(c, s, k, opts.expertPrecision)))(ckpt, spec, kernels);
-      return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, lmHeadBias, layers, experts);
+      return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, lmHeadBias, layers, experts, opts.kernels === undefined);
     } catch (e) {
       ckpt.close();
       throw e;
@@ -217,15 +219,11 @@ export class MoeModel {
     return out;
   }
 
-  /** Closes the weight files and frees experts and kernels. */
+  /** The one way to free a model: closes the weight files and releases experts and kernel sessions. */
   async release(): Promise<void> {
     await this.experts.release();
     this.checkpoint.close();
-    await this.kernels.release();
-  }
-
-  close(): void {
-    this.checkpoint.close();
+    if (this.ownsKernels) await this.kernels.release();
   }
 }
 

@@ -11,8 +11,9 @@ import { buildModel, type GraphNode } from './onnx-graph.js';
 import { q4Bytes, quantizeQ4, type Q4Matrix } from './quant-q4.js';
 import type { ModelSpec } from './spec.js';
 
-export type ExpertPrecision = 'f32' | 'q4';
-export const EXPERT_PRECISIONS: readonly ExpertPrecision[] = ['f32', 'q4'];
+/** float32, or 4-bit blocks through onnxruntime's MatMulNBits (--quant q4) */
+export const EXPERT_PRECISIONS = ['f32', 'q4'] as const;
+export type ExpertPrecision = (typeof EXPERT_PRECISIONS)[number];
 
 export interface RoutedExpert {
   /** SwiGLU of the expert on x [m, hidden] -> [m, hidden] */

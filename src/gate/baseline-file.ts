@@ -6,10 +6,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { inputError, usageError } from '../errors.js';
 import { selectPrimaryMetric } from '../report/primary-metric.js';
-import { writeJsonAtomic } from '../report/run-files.js';
-import { describeIssues } from '../report/results-validator.js';
+import { writeJsonAtomic } from '../util/atomic-file.js';
+import { describeIssues } from '../run/results/schema.js';
 import { strategyLabel } from '../report/run-identity.js';
-import { loadRun } from '../report/run-loader.js';
+import { loadRun } from '../run/results/read.js';
 import { baselineFromRun } from './baseline-from-run.js';
 import { gateBaselineSchema, type GateBaseline } from './gate-baseline.js';
 

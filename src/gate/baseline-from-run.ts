@@ -2,7 +2,7 @@
 // the checks compare one shape whether the baseline is a committed file or another run directory.
 
 import { relative } from 'node:path';
-import type { LoadedRun } from '../report/run-loader.js';
+import type { LoadedRun } from '../run/results/read.js';
 import { measuredMsPerToken, modeledSummary } from '../report/run-latency.js';
 import { BASELINE_SCHEMA, type GateBaseline } from './gate-baseline.js';
 

@@ -3,7 +3,7 @@
 // checks run and the gate fails (exit 1) if any check of any run fails.
 
 import { resolve } from 'node:path';
-import { loadRun } from '../report/run-loader.js';
+import { loadRun } from '../run/results/read.js';
 import { readBaseline } from './baseline-file.js';
 import { baselineFromRun } from './baseline-from-run.js';
 import type { CheckResult } from './checks/check.js';

@@ -12,13 +12,13 @@ import { PACKAGE_ROOT } from '../engine/model-source.js';
 export const DEVICES_DIR = join(PACKAGE_ROOT, 'devices');
 export const DEFAULT_DEVICE = 'phone-ufs40';
 
-const schema = z.object({
-  name: z.string(),
-  description: z.string().default(''),
+export const deviceHardwareSchema = {
   storage: z.object({ readBandwidthMBps: z.number().positive(), perReadLatencyMs: z.number().min(0) }),
   dram: z.object({ bandwidthGBps: z.number().positive() }),
   compute: z.object({ gflops: z.number().positive() }),
-});
+};
+
+const schema = z.object({ name: z.string(), description: z.string().default(''), ...deviceHardwareSchema });
 
 export type DeviceProfile = z.infer<typeof schema> & { source: string };
 

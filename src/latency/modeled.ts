@@ -4,32 +4,35 @@
 // compute are not overlapped (a stated simplification). The speed-up is against topk + LRU of the
 // same cache size, whose misses are the LRU replay of the run's original top-k trace.
 
-import type { DeviceProfile } from './device-profile.js';
+import { z } from 'zod';
+import { deviceHardwareSchema, type DeviceProfile } from './device-profile.js';
 
-export interface ModelSizes {
+export const modelSizesSchema = z.looseObject({
   /** weight bytes one token reads (everything but the routed experts it does not select) at stored precision */
-  activeBytes: number;
+  activeBytes: z.number(),
   /** parameters one token uses (2 FLOPs each per token) */
-  activeParameters: number;
+  activeParameters: z.number(),
   /** bytes of one routed expert at stored precision: what a miss loads */
-  bytesPerExpert: number;
-}
+  bytesPerExpert: z.number(),
+});
+export type ModelSizes = z.infer<typeof modelSizesSchema>;
 
-export interface ModeledLatency {
-  label: 'modeled';
-  device: string;
-  deviceSource: string;
-  computeMsPerToken: number;
-  loadMsPerToken: number;
-  msPerToken: number;
-  tokensPerSecond: number;
+export const modeledLatencySchema = z.looseObject({
+  label: z.literal('modeled'),
+  device: z.string(),
+  deviceSource: z.string(),
+  computeMsPerToken: z.number(),
+  loadMsPerToken: z.number(),
+  msPerToken: z.number(),
+  tokensPerSecond: z.number(),
   /** topk + LRU at the same cache size (LRU replay of the original trace) */
-  topkLruMsPerToken: number | null;
-  speedupVsTopkLru: number | null;
-  assumptions: string;
+  topkLruMsPerToken: z.number().nullable(),
+  speedupVsTopkLru: z.number().nullable(),
+  assumptions: z.string(),
   /** what the model was computed from, so merged shards can recompute it */
-  inputs: { storage: DeviceProfile['storage']; dram: DeviceProfile['dram']; compute: DeviceProfile['compute']; sizes: ModelSizes; missesPerToken: number; lruMissesPerToken: number | null };
-}
+  inputs: z.looseObject({ ...deviceHardwareSchema, sizes: modelSizesSchema, missesPerToken: z.number(), lruMissesPerToken: z.number().nullable() }),
+});
+export type ModeledLatency = z.infer<typeof modeledLatencySchema>;
 
 export function modeledLatency(device: Pick<DeviceProfile, 'name' | 'source' | 'storage' | 'dram' | 'compute'>, sizes: ModelSizes, missesPerToken: number, lruMissesPerToken: number | null): ModeledLatency {
   const computeMs = Math.max(sizes.activeBytes / (device.dram.bandwidthGBps * 1e9), (2 * sizes.activeParameters) / (device.compute.gflops * 1e9)) * 1e3;

@@ -4,7 +4,7 @@
 
 import { sampleStd } from '../scoring/statistics.js';
 import { inputError } from '../errors.js';
-import type { SampleRecord } from './results-schema.js';
+import type { SampleRecord } from '../run/results/schema.js';
 import { LOGLIKELIHOOD_KEY, type PrimaryMetric } from './primary-metric.js';
 
 /** What pairing needs of a sample: a SampleRecord, or a sample kept in a gate baseline file. */

@@ -2,7 +2,8 @@
 // output type), and where its per-sample values live in samples.jsonl ("metric" or "metric,filter").
 
 import { inputError, usageError } from '../errors.js';
-import type { MetricResult, ResultsDocument } from './results-schema.js';
+import type { ResultsDocument } from '../run/results/schema.js';
+import { metricKey, type MetricResult } from '../scoring/metric-result.js';
 
 /** mean: the metric is the mean of per-sample values; perplexity: exp(−Σ loglikelihood / Σ units). */
 export type MetricKind = 'mean' | 'perplexity';
@@ -32,9 +33,7 @@ const PREFERENCE: Readonly<Record<ResultsDocument['task']['outputType'], readonl
   loglikelihood_rolling: ['word_perplexity', 'token_perplexity', 'byte_perplexity', 'bits_per_byte'],
 };
 
-export const metricKey = (m: Pick<MetricResult, 'name' | 'filter'>): string => (m.filter === null ? m.name : `${m.name},${m.filter}`);
-
-export const isPerplexityMetric = (name: string): boolean => name in PERPLEXITY_UNITS;
+export { metricKey };
 
 function toPrimary(m: MetricResult): PrimaryMetric {
   const unitKey = PERPLEXITY_UNITS[m.name] ?? null;

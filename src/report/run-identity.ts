@@ -1,10 +1,11 @@
 // What makes two runs comparable (same model, task, dataset, cache size and cache lifecycle) and
-// the short labels reports print for them. Strategy parameter symbols follow the paper (λ, J, M, p).
+// the short labels reports print for them. Strategy parameter symbols are the parameter table's (λ, J, M, p).
 
 import { basename } from 'node:path';
-import type { LoadedResults } from './results-validator.js';
+import { paramsLabel } from '../routing/strategies/params.js';
+import type { ResultsDocument } from '../run/results/schema.js';
 
-type Doc = Pick<LoadedResults, 'model' | 'task' | 'dataset' | 'routing'>;
+type Doc = Pick<ResultsDocument, 'model' | 'task' | 'dataset' | 'routing'>;
 
 export const modelKey = (r: Doc): string => `${r.model.requested}|${r.model.configSha256}`;
 
@@ -29,27 +30,9 @@ export const lifecycleKey = (r: Doc): string => {
 /** Runs with equal keys differ only in strategy, its parameters and the cache policy. */
 export const comparisonKey = (r: Doc): string => [modelKey(r), taskKey(r), datasetKey(r), cacheCapacity(r) ?? 'no-cache', lifecycleKey(r)].join('#');
 
-/** Symbols of strategy parameters, in display order; a parameter at its neutral value is omitted. */
-const PARAM_LABELS: readonly { key: string; symbol: string; neutral?: number }[] = [
-  { key: 'lambda', symbol: 'λ' },
-  { key: 'topJ', symbol: 'J', neutral: 0 },
-  { key: 'maxRank', symbol: 'M' },
-  { key: 'threshold', symbol: 'p' },
-];
-
-export function paramsLabel(params: Readonly<Record<string, number>>): string {
-  const known = new Set(PARAM_LABELS.map((p) => p.key));
-  const parts = PARAM_LABELS.filter((p) => params[p.key] !== undefined && params[p.key] !== p.neutral).map((p) => `${p.symbol}=${params[p.key]}`);
-  for (const key of Object.keys(params).sort()) if (!known.has(key)) parts.push(`${key}=${params[key]}`);
-  return parts.join(', ');
-}
-
-export const cacheLabel = (r: Doc): string => {
-  const c = r.routing.config.cache;
-  return c === null ? 'none' : `${c.capacityExpertsPerLayer} ${c.policy}`;
-};
-
 /** "cache-prior λ=0.25", "topk". */
+export { paramsLabel };
+
 export const strategyLabel = (s: { id: string; params: Readonly<Record<string, number>> }): string => {
   const p = paramsLabel(s.params);
   return p ? `${s.id} ${p}` : s.id;

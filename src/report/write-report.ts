@@ -10,8 +10,8 @@ import { buildRows } from './leaderboard/build-rows.js';
 import type { Leaderboard } from './leaderboard/leaderboard-row.js';
 import { DEFAULT_SORT, parseSort, sortRows } from './leaderboard/sort-keys.js';
 import { parseFormats, REPORTER_IDS } from './reporters/reporter-registry.js';
-import { writeFileAtomic } from './run-files.js';
-import { expandRunDirs, loadRun, type LoadedRun } from './run-loader.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { expandRunDirs, loadRun, type LoadedRun } from '../run/results/read.js';
 
 export interface ReportOptions {
   /** `--sort`, default "task,cache,accuracy:desc" */

@@ -1,56 +1,70 @@
-// The JSON documents a routing run contributes to results (routing-contract.md "What a run must
+// The part of a results document a routing run writes (docs/routing-contract.md "What a run must
 // record"): the resolved configuration with every option and convention, the live counts, and the
-// offline replays of the original top-k trace. Plain data only, so results can be re-read without a model.
+// offline replays of the original top-k trace. Plain data, so results can be re-read without a
+// model; the zod schema is the one definition of the shape, and the types are inferred from it.
 
-import type { CachePolicyId } from '../cache/cache-registry.js';
-import type { LiveCounts, LiveSummary, ReplayCounts, ReplaySummary } from '../cache/stats.js';
-import type { UpdateOrder } from '../cache/update-order.js';
-import type { CacheResetMode, PrefillCacheMode } from './lifecycle.js';
+import { z } from 'zod';
+import { CACHE_POLICY_IDS, REPLAY_POLICY_IDS, type ReplayPolicyId } from '../cache/cache-registry.js';
+
+export type { ReplayPolicyId } from '../cache/cache-registry.js';
+import { liveCountsSchema, liveSummarySchema, replayCountsSchema, replaySummarySchema } from '../cache/stats.js';
+import { UPDATE_ORDERS } from '../cache/update-order.js';
+import { CACHE_RESET_MODES, PREFILL_CACHE_MODES } from './lifecycle.js';
+import { STRATEGY_PARAM_KEYS } from './strategies/params.js';
+import { STRATEGY_IDS } from './strategy-registry.js';
 
 export const ROUTING_REPORT_SCHEMA = 'moe-eval.routing-run/1';
 
-export interface RoutingConfigRecord {
-  strategy: { id: string; params: Record<string, number>; description: string };
+const count = z.number().int().nonnegative();
+const byPolicy = <T extends z.ZodType>(t: T) => z.looseObject(Object.fromEntries(REPLAY_POLICY_IDS.map((p) => [p, t])) as Record<ReplayPolicyId, T>);
+
+/** The resolved parameters of a strategy: a subset of the parameter table's keys. */
+export const strategyParamsSchema = z
+  .object(Object.fromEntries(STRATEGY_PARAM_KEYS.map((k) => [k, z.number().optional()])) as Record<(typeof STRATEGY_PARAM_KEYS)[number], z.ZodOptional<z.ZodNumber>>)
+  .catchall(z.number());
+
+export const routingConfigRecordSchema = z.looseObject({
+  strategy: z.looseObject({ id: z.enum(STRATEGY_IDS), params: strategyParamsSchema, description: z.string() }),
   /** null: no --cache (only routing is counted) */
-  cache: { policy: CachePolicyId; capacityExpertsPerLayer: number } | null;
+  cache: z.looseObject({ policy: z.enum(CACHE_POLICY_IDS), capacityExpertsPerLayer: count }).nullable(),
   /** --lru-order: cache touch order within an event (also fifo load order, lfu recency tie-break) */
-  lruOrder: UpdateOrder;
-  cacheReset: CacheResetMode;
-  prefillCache: PrefillCacheMode;
-  bytesPerExpert: number | null;
+  lruOrder: z.enum(UPDATE_ORDERS),
+  cacheReset: z.enum(CACHE_RESET_MODES),
+  prefillCache: z.enum(PREFILL_CACHE_MODES),
+  bytesPerExpert: z.number().nullable(),
   /** the router rule the strategies applied to (RouterRule.kind/description) */
-  router: { kind: string; description: string; numExperts: number; topK: number };
+  router: z.looseObject({ kind: z.string(), description: z.string(), numExperts: count, topK: count }),
   /** decoder-layer indices with routed experts, ascending */
-  moeLayers: number[];
+  moeLayers: z.array(count),
   /** --delta-avg: the Δavg per MoE layer (ascending layers) fixed for the run, else null (running means) */
-  fixedDeltaAvg: number[] | null;
+  fixedDeltaAvg: z.array(z.number()).nullable(),
   /** the tie rules and definitions the contract leaves open, as this run applied them */
-  conventions: string[];
-}
+  conventions: z.array(z.string()),
+});
+export type RoutingConfigRecord = z.infer<typeof routingConfigRecordSchema>;
 
-export const REPLAY_POLICIES = ['lru', 'lfu', 'fifo', 'belady'] as const;
-export type ReplayPolicyId = (typeof REPLAY_POLICIES)[number];
-
-export interface RoutingReplayReport {
+export const routingReplayReportSchema = z.looseObject({
   /** the replayed trace: the model's own top-k of every event that touched the live cache */
-  trace: 'original-top-k';
-  capacityExpertsPerLayer: number;
-  counts: Record<ReplayPolicyId, ReplayCounts>;
-  summary: Record<ReplayPolicyId, ReplaySummary>;
-}
+  trace: z.literal('original-top-k'),
+  capacityExpertsPerLayer: count,
+  counts: byPolicy(replayCountsSchema),
+  summary: byPolicy(replaySummarySchema),
+});
+export type RoutingReplayReport = z.infer<typeof routingReplayReportSchema>;
 
-export interface RoutingRunReport {
-  schema: typeof ROUTING_REPORT_SCHEMA;
-  config: RoutingConfigRecord;
+export const routingRunReportSchema = z.looseObject({
+  schema: z.literal(ROUTING_REPORT_SCHEMA),
+  config: routingConfigRecordSchema,
   /** raw, mergeable counts of the live run */
-  counts: LiveCounts;
+  counts: liveCountsSchema,
   /** rates and means derived from counts */
-  summary: LiveSummary;
+  summary: liveSummarySchema,
   /** per-layer strategy state at the end of the run (cache-prior: Δavg), null when stateless */
-  strategyState: ({ layer: number } & Record<string, number>)[] | null;
+  strategyState: z.array(z.looseObject({ layer: count }).catchall(z.number())).nullable(),
   /** null without a cache (no capacity to replay with) */
-  replays: RoutingReplayReport | null;
-}
+  replays: routingReplayReportSchema.nullable(),
+});
+export type RoutingRunReport = z.infer<typeof routingRunReportSchema>;
 
 /** The conventions recorded in every config (the choices the contract leaves to the implementation). */
 export const ROUTING_CONVENTIONS: readonly string[] = [

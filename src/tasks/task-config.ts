@@ -1,5 +1,7 @@
 // Task definitions are YAML first (design.md "Tasks"): lm-evaluation-harness's task keys in
-// camelCase, validated here with zod and loaded through a registry of the files in tasks/.
+// camelCase, validated here with zod and loaded through a registry of the files in tasks/. Output
+// types, dataset kinds and aggregations are ids of their registries, so a new task is a YAML file
+// (plus, at most, one dataset loader).
 
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -7,10 +9,13 @@ import { z } from 'zod';
 import { usageError } from '../errors.js';
 import { readYamlFile } from '../util/yaml-file.js';
 import { PACKAGE_ROOT } from '../engine/model-source.js';
+import { DATASET_KINDS } from '../data/types.js';
+import { AGGREGATION_IDS } from '../scoring/aggregations.js';
+import { OUTPUT_TYPES } from './adapters/registry.js';
 
 const metricSchema = z.object({
   metric: z.string(),
-  aggregation: z.string(),
+  aggregation: z.enum(AGGREGATION_IDS),
   higherIsBetter: z.boolean(),
   ignoreCase: z.boolean().optional(),
   ignorePunctuation: z.boolean().optional(),
@@ -26,13 +31,14 @@ export const taskSchema = z.object({
   task: z.string().regex(/^[a-z0-9-]+$/, 'kebab-case'),
   version: z.number().int(),
   dataset: z.object({
-    format: z.enum(['mmlu', 'gsm8k', 'raw-text']),
+    /** the kind of records the task reads (a loader of task-data.ts) */
+    format: z.enum(DATASET_KINDS),
     /** the project's own data, relative to the package root: the default when --data is absent */
     embedded: z.string(),
     evalSplit: z.string(),
     fewshotSplit: z.string().optional(),
   }),
-  outputType: z.enum(['multiple_choice', 'generate_until', 'loglikelihood_rolling']),
+  outputType: z.enum(OUTPUT_TYPES),
   groupBy: z.string().optional(),
   description: z.string().default(''),
   docToText: z.string().optional(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessTrace } from '../../src/cache/access-trace.js';
 import { BeladyReplayer, replayBelady } from '../../src/cache/belady.js';
-import { replayTrace } from '../../src/cache/replay.js';
+import { replayTrace } from '../../src/cache/cache-registry.js';
 import { rng } from '../routing/helpers.js';
 import { bruteForceCountedMisses } from './brute-force.js';
 

@@ -7,8 +7,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluateLoaded, loadModelForEvaluation, releaseModel, type EvaluateOptions, type LoadedModel } from '../../src/evaluator.js';
-import { mergeShards } from '../../src/merge.js';
+import { runConfig, type RunConfig } from '../../src/run/config.js';
+import { evaluateLoaded } from '../../src/run/evaluate.js';
+import { loadModel, type LoadedModel } from '../../src/run/loaded-model.js';
+import { mergeShards } from '../../src/run/merge.js';
 import { MoeEvalError } from '../../src/errors.js';
 import { ROOT, SHARED_DIR, SHARED_PRESENT, SHARED_SKIP_MESSAGE } from '../helpers/fixtures.js';
 import { makeTokenizerModel } from '../helpers/tokenizer-model.js';
@@ -36,10 +38,7 @@ describe.skipIf(!SHARED_PRESENT)(`sharding${SHARED_PRESENT ? '' : ` (skipped: ${
   let model: string;
   let loaded: LoadedModel;
   let whole: string;
-  const base = (): EvaluateOptions => ({
-    task: 'mmlu', data: DATA, limit: 4, seed: 1234, resume: false, logSamples: false, settings: {}, argv: [],
-    routing: { strategy: 'cache-prior', lambda: '0.5', cache: 4, policy: 'lru', 'lru-order': 'weight-desc-first', 'cache-reset': 'per-sample', 'prefill-cache': 'count', 'delta-avg': deltaFile },
-  });
+  const base = (): RunConfig => runConfig({ task: 'mmlu', data: DATA, limit: 4, routing: { strategy: 'cache-prior', params: { lambda: 0.5 }, cache: 4, deltaAvg: deltaFile } });
   let deltaFile: string;
 
   beforeAll(async () => {
@@ -48,10 +47,10 @@ describe.skipIf(!SHARED_PRESENT)(`sharding${SHARED_PRESENT ? '' : ` (skipped: ${
     const cal = join(tmp(), 'delta.json');
     expect(runCli(['calibrate', 'mmlu', '--model', model, '--data', DATA, '--limit', '1', '--out', cal, '--quiet']).status).toBe(0);
     deltaFile = cal;
-    loaded = await loadModelForEvaluation(model);
+    loaded = await loadModel(model, base().engine);
     whole = join(tmp(), 'whole');
     await evaluateLoaded(loaded, { ...base(), output: whole });
-    return () => releaseModel(loaded.model);
+    return () => loaded.model.release();
   });
 
   it.each([1, 3, 7])('%i shards merge to the unsharded result', async (n) => {
@@ -71,7 +70,7 @@ describe.skipIf(!SHARED_PRESENT)(`sharding${SHARED_PRESENT ? '' : ` (skipped: ${
   it('marks cache-prior with a running Δavg as not identical', async () => {
     const root = tmp();
     const dirs = [0, 1].map((i) => join(root, `s${i}`));
-    for (const [i, d] of dirs.entries()) await evaluateLoaded(loaded, { ...base(), routing: { ...base().routing, 'delta-avg': undefined }, output: d, shard: { index: i, count: 2 } });
+    for (const [i, d] of dirs.entries()) await evaluateLoaded(loaded, { ...base(), routing: { ...base().routing, deltaAvg: null }, output: d, shard: { index: i, count: 2 } });
     const doc = mergeShards(dirs, join(root, 'merged'), []);
     expect(doc.run.merge!.identicalToUnsharded).toBe(false);
     expect(doc.run.merge!.reasons.join(' ')).toContain('Δavg');
@@ -84,7 +83,7 @@ describe.skipIf(!SHARED_PRESENT)(`sharding${SHARED_PRESENT ? '' : ` (skipped: ${
     const b1 = join(root, 'b1');
     await evaluateLoaded(loaded, { ...base(), output: a0, shard: { index: 0, count: 2 } });
     await evaluateLoaded(loaded, { ...base(), output: a1, shard: { index: 1, count: 2 } });
-    await evaluateLoaded(loaded, { ...base(), routing: { ...base().routing, lambda: '0.25' }, output: b1, shard: { index: 1, count: 2 } });
+    await evaluateLoaded(loaded, { ...base(), routing: { ...base().routing, params: { lambda: 0.25 } }, output: b1, shard: { index: 1, count: 2 } });
     const fails = (dirs: string[], code: string, mention: string) => {
       try {
         mergeShards(dirs, join(root, 'out'), []);

@@ -15,8 +15,7 @@ beforeAll(async () => {
   model = await MoeModel.load(goldenDir('qwen2_moe-e8k2-f32'));
 });
 afterAll(async () => {
-  model.close();
-  await model.kernels.release();
+  await model.release();
 });
 
 /** log-probability of `cont` after `ctx` from one full forward pass over ctx + cont */

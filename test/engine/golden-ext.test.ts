@@ -52,7 +52,7 @@ describe.each(goldenNames(EXT))('golden %s', (name) => {
         r.weights.forEach((w, j) => expect(Math.abs(w - want.weights[j])).toBeLessThan(1e-5));
       });
     }
-    model.close();
+    await model.release();
   });
 
   it('prefill then token-by-token decode gives the same logits', async () => {
@@ -71,7 +71,7 @@ describe.each(goldenNames(EXT))('golden %s', (name) => {
     const diff = maxAbsDiff(g.logits, Float32Array.from(rows.flat()), V);
     console.log(`${name}: prefill ${split} + decode max |Δlogit| ${diff.toExponential(2)}`);
     expect(diff).toBeLessThan(g.tolerance_hint.logits_atol);
-    model.close();
+    await model.release();
   });
 });
 
@@ -87,7 +87,7 @@ describe('MLA', () => {
       expect((layer as MlaLayerKv).latent.length).toBe(64 * a.kvLoraRank);
       expect((layer as MlaLayerKv).kpe.length).toBe(64 * a.qkRopeHeadDim);
     }
-    model.close();
+    await model.release();
   });
 
   it('runs the expanded form for a prefill and the absorbed form for a decode step', async () => {
@@ -98,7 +98,7 @@ describe('MLA', () => {
     const decode = mlaCosts(a, 1, 24);
     expect(prefill.expanded).toBeLessThan(prefill.absorbed);
     expect(decode.absorbed).toBeLessThan(decode.expanded);
-    model.close();
+    await model.release();
   });
 });
 
@@ -139,7 +139,7 @@ describe('longrope past original_max_position_embeddings', () => {
     console.log(`longrope-crossing: prefill ${split} + decode to ${ids.length} max |Δlogit| ${worst.toExponential(2)}`);
     expect(worst).toBeLessThan(1e-4);
     expect(kv.ropeVariant).toBe(1);
-    model.close();
+    await model.release();
   });
 
   it('one pass over the whole sequence uses the long factors everywhere; truncating back below the boundary returns to the short ones', async () => {
@@ -155,7 +155,7 @@ describe('longrope past original_max_position_embeddings', () => {
     expect(g.prefixes[6].factors).toBe('short');
     expect(maxAbsDiff([g.prefixes[6].last_logits], again, V)).toBeLessThan(1e-4);
     expect(kv.ropeVariant).toBe(0);
-    model.close();
+    await model.release();
   });
 });
 
@@ -179,6 +179,6 @@ describe('cache-aware routing on the new routers', () => {
     expect(half.report.counts.changedEvents).toBeGreaterThan(0);
     // accesses = tokens × MoE layers × k: shared experts and dense layers are never cache accesses
     expect(half.report.counts.cache!.accesses).toBe(g.token_ids.length * g.routing.length * model.spec.moe.topK);
-    model.close();
+    await model.release();
   });
 });

@@ -27,7 +27,7 @@ describe.each(goldenNames(SUPPORTED))('golden %s', (name) => {
       expect(mine.map((r) => r.selected)).toEqual(layer.selected_experts);
       mine.forEach((r, t) => r.weights.forEach((w, j) => expect(Math.abs(w - layer.expert_weights[t][j])).toBeLessThan(1e-5)));
     }
-    model.close();
+    await model.release();
   });
 
   it('prefill then token-by-token decode gives the same logits', async () => {
@@ -45,7 +45,7 @@ describe.each(goldenNames(SUPPORTED))('golden %s', (name) => {
     }
     expect(kv.length).toBe(g.token_ids.length);
     expect(maxAbsDiff(g.logits, Float32Array.from(rows.flat()), V)).toBeLessThan(g.tolerance_hint.logits_atol);
-    model.close();
+    await model.release();
   });
 });
 

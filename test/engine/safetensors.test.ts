@@ -116,7 +116,6 @@ describe('sharded checkpoints', () => {
     expect(model.checkpoint.weightFiles()).toHaveLength(2);
     const logits = await model.forward(g.token_ids, model.newKvCache(), new OwnTopKRouting(model.spec.moe.router), { phase: 'prefill', logitsFrom: 0 });
     expect(maxAbsDiff(g.logits, logits, model.spec.vocabSize)).toBeLessThan(1e-4);
-    model.close();
-    await model.kernels.release();
+    await model.release();
   });
 });

@@ -13,7 +13,7 @@ import { parseThresholds } from '../../src/gate/thresholds.js';
 import { renderVerdictMarkdown } from '../../src/gate/verdict-table.js';
 import { pairedDifference } from '../../src/report/paired-difference.js';
 import type { PrimaryMetric } from '../../src/report/primary-metric.js';
-import { loadRun } from '../../src/report/run-loader.js';
+import { loadRun } from '../../src/run/results/read.js';
 import { BASELINES_DIR, copyRun, GATE_DIR, sweepRun, tempDir } from '../report/helpers.js';
 
 const COMMITTED_BASELINE = join(BASELINES_DIR, 'mmlu-cache-prior-l0.25-c8.json');

@@ -4,7 +4,7 @@
 import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRun, type LoadedRun } from '../../src/report/run-loader.js';
+import { loadRun, type LoadedRun } from '../../src/run/results/read.js';
 import { ROOT } from '../helpers/fixtures.js';
 
 export const RUNS_DIR = join(ROOT, 'test', 'fixtures', 'runs');

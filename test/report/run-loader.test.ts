@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summariseLive, summariseReplay } from '../../src/cache/stats.js';
 import { MoeEvalError } from '../../src/errors.js';
-import { REPLAY_POLICIES } from '../../src/routing/run-report.js';
-import { expandRunDirs, loadRun } from '../../src/report/run-loader.js';
+import { REPLAY_POLICY_IDS as REPLAY_POLICIES } from '../../src/cache/cache-registry.js';
+import { expandRunDirs, loadRun } from '../../src/run/results/read.js';
 import { copyRun, SWEEP_DIR, sweepRun, sweepRunNames, tempDir } from './helpers.js';
 
 function inputErrorOf(fn: () => unknown): MoeEvalError {

@@ -4,8 +4,8 @@
 import { relative } from 'node:path';
 import { pairSamples, pairedDifference } from '../paired-difference.js';
 import { selectPrimaryMetric, type PrimaryMetric } from '../primary-metric.js';
-import { RESULTS_FILE } from '../results-schema.js';
-import type { LoadedRun } from '../run-loader.js';
+import type { LoadedRun } from '../../run/results/read.js';
+import { RESULTS_FILE } from '../../run/results/schema.js';
 import { measuredMsPerToken, modeledSummary } from '../run-latency.js';
 import { cacheCapacity, comparisonKey, datasetKey, lifecycleKey, modelLabel, paramsLabel, taskKey, taskLabel } from '../run-identity.js';
 import type { LeaderboardRow } from './leaderboard-row.js';

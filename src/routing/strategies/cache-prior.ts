@@ -15,7 +15,6 @@ export const CACHE_PRIOR_ID = 'cache-prior';
 
 export class CachePriorStrategy implements RoutingStrategy {
   readonly id = CACHE_PRIOR_ID;
-  readonly needsCache = true;
   readonly params: Readonly<Record<string, number>>;
   readonly description: string;
   readonly lambda: number;
@@ -29,7 +28,7 @@ export class CachePriorStrategy implements RoutingStrategy {
   private readonly orderPrime: Int32Array; // [E]
 
   constructor(params: StrategyParams, ctx: StrategyContext) {
-    rejectUnusedParams(CACHE_PRIOR_ID, params, ['lambda', 'topJ']);
+    rejectUnusedParams(CACHE_PRIOR_ID, params, cachePriorStrategy.params);
     const { rule } = ctx;
     this.lambda = readLambda(CACHE_PRIOR_ID, params);
     this.topJ = readTopJ(params, rule.topK);
@@ -102,9 +101,10 @@ export class CachePriorStrategy implements RoutingStrategy {
   }
 }
 
-export const cachePriorStrategy: StrategyDefinition = {
+export const cachePriorStrategy = {
   id: CACHE_PRIOR_ID,
   summary: "the paper's cache prior: boost resident (and original top-J) logits by λ·Δavg, then top-k",
-  paramNames: ['lambda', 'topJ'],
+  params: ['lambda', 'topJ'] as const,
+  needsCache: true,
   create: (params, ctx) => new CachePriorStrategy(params, ctx),
-};
+} satisfies StrategyDefinition;

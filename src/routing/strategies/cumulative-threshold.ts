@@ -20,19 +20,19 @@ export function cumulativeWindowSize(ev: RoutingEventView, threshold: number): n
   return numExperts;
 }
 
-export const cumulativeThresholdStrategy: StrategyDefinition = {
+export const cumulativeThresholdStrategy = {
   id: CUMULATIVE_THRESHOLD_ID,
   summary: 'keep the original top-J, prefer resident experts inside the cumulative-probability window p (Algorithm 2)',
-  paramNames: ['topJ', 'threshold'],
+  params: ['topJ', 'threshold'] as const,
+  needsCache: true,
   create(params, ctx): RoutingStrategy {
-    rejectUnusedParams(CUMULATIVE_THRESHOLD_ID, params, ['topJ', 'threshold']);
+    rejectUnusedParams(CUMULATIVE_THRESHOLD_ID, params, cumulativeThresholdStrategy.params);
     const { topK, numExperts } = ctx.rule;
     const topJ = readTopJ(params, topK);
     const threshold = readThreshold(CUMULATIVE_THRESHOLD_ID, params);
     const chosen = new Uint8Array(numExperts);
     return {
       id: CUMULATIVE_THRESHOLD_ID,
-      needsCache: true,
       params: { topJ, threshold },
       description:
         `cumulative-threshold: keep the original top-${topJ}; fill the other ${topK - topJ} slots with resident experts inside ` +
@@ -44,4 +44,4 @@ export const cumulativeThresholdStrategy: StrategyDefinition = {
       restoreState: () => {},
     };
   },
-};
+} satisfies StrategyDefinition;

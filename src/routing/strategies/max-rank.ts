@@ -8,19 +8,19 @@ import { selectWithinWindow } from './window-fill.js';
 
 export const MAX_RANK_ID = 'max-rank';
 
-export const maxRankStrategy: StrategyDefinition = {
+export const maxRankStrategy = {
   id: MAX_RANK_ID,
   summary: 'keep the original top-J, prefer resident experts of original rank ≤ M (Algorithm 1)',
-  paramNames: ['topJ', 'maxRank'],
+  params: ['topJ', 'maxRank'] as const,
+  needsCache: true,
   create(params, ctx): RoutingStrategy {
-    rejectUnusedParams(MAX_RANK_ID, params, ['topJ', 'maxRank']);
+    rejectUnusedParams(MAX_RANK_ID, params, maxRankStrategy.params);
     const { topK, numExperts } = ctx.rule;
     const topJ = readTopJ(params, topK);
     const maxRank = readMaxRank(MAX_RANK_ID, params, topK, numExperts);
     const chosen = new Uint8Array(numExperts);
     return {
       id: MAX_RANK_ID,
-      needsCache: true,
       params: { topJ, maxRank },
       description:
         `max-rank: keep the original top-${topJ}; fill the other ${topK - topJ} slots with resident experts of original ` +
@@ -31,4 +31,4 @@ export const maxRankStrategy: StrategyDefinition = {
       restoreState: () => {},
     };
   },
-};
+} satisfies StrategyDefinition;

@@ -3,6 +3,9 @@
 // distinct experts. It never computes mixing weights (the controller does, from the unmodified z).
 
 import type { RouterRule } from '../types.js';
+import type { StrategyParamKey, StrategyParams } from './params.js';
+
+export type { StrategyParams } from './params.js';
 
 /** One routing event as a strategy sees it. Preallocated by the controller, refilled per event. */
 export interface RoutingEventView {
@@ -23,8 +26,6 @@ export interface RoutingEventView {
 export interface RoutingStrategy {
   /** registry id (kebab-case) */
   readonly id: string;
-  /** true when the strategy only makes sense with a cache (every strategy but topk) */
-  readonly needsCache: boolean;
   /** resolved parameters, recorded in results: lambda, topJ, maxRank, threshold as applicable */
   readonly params: Readonly<Record<string, number>>;
   /** one line for results documents: the selection rule with its parameters */
@@ -42,18 +43,6 @@ export interface RoutingStrategy {
   restoreState(state: unknown): void;
 }
 
-/** Strategy parameters as they come from the flags; undefined = flag not given. */
-export interface StrategyParams {
-  /** --lambda (cache-prior) */
-  lambda?: number;
-  /** --top-j (cache-prior, max-rank, cumulative-threshold); default 0 */
-  topJ?: number;
-  /** --max-rank M (max-rank) */
-  maxRank?: number;
-  /** --threshold p (cumulative-threshold) */
-  threshold?: number;
-}
-
 export interface StrategyContext {
   readonly rule: RouterRule;
   /** number of MoE layers of the run (per-layer state is indexed by slot) */
@@ -68,8 +57,10 @@ export interface StrategyContext {
 export interface StrategyDefinition {
   readonly id: string;
   readonly summary: string;
-  /** parameters the strategy takes; any other defined parameter is a usage error */
-  readonly paramNames: readonly (keyof StrategyParams)[];
+  /** parameters the strategy takes (keys of STRATEGY_PARAMS); any other non-neutral parameter is a usage error */
+  readonly params: readonly StrategyParamKey[];
+  /** true when the strategy only makes sense with a cache (every strategy but topk) */
+  readonly needsCache: boolean;
   /** Validates the parameters (usage errors name the flag) and builds a per-run instance. */
   create(params: StrategyParams, ctx: StrategyContext): RoutingStrategy;
 }

@@ -11,15 +11,15 @@ export function copyOriginalTopK(ev: RoutingEventView, selected: Int32Array): vo
   for (let i = 0; i < ev.topK; i++) selected[i] = ev.order[i];
 }
 
-export const topkStrategy: StrategyDefinition = {
+export const topkStrategy = {
   id: TOPK_ID,
   summary: "the model's own top-k (baseline)",
-  paramNames: [],
+  params: [] as const,
+  needsCache: false,
   create(params, ctx): RoutingStrategy {
-    rejectUnusedParams(TOPK_ID, params, []);
+    rejectUnusedParams(TOPK_ID, params, topkStrategy.params);
     return {
       id: TOPK_ID,
-      needsCache: false,
       params: {},
       description: `topk: the model's own top-${ctx.rule.topK} of the rule's ranking`,
       select: (_slot, ev, selected) => copyOriginalTopK(ev, selected),
@@ -28,4 +28,4 @@ export const topkStrategy: StrategyDefinition = {
       restoreState: () => {},
     };
   },
-};
+} satisfies StrategyDefinition;

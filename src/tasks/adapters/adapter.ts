@@ -1,8 +1,8 @@
-// What a task adapter (one per lm-eval output type) gives the evaluator: the evaluation units of a
-// task, each scoring one document through the engine, and the aggregation of their values.
+// What a task adapter (one per lm-eval output type) gives the evaluation loop: the evaluation units
+// of a task, each scoring one document through the engine. Metrics are aggregated by the task's
+// metric list (scoring/aggregations.ts), not by the adapter.
 
 import type { Engine } from '../../engine/engine.js';
-import type { MetricResult } from '../../report/results-schema.js';
 import type { SampleRouting } from '../../routing/types.js';
 import type { LoadedTaskData } from '../task-data.js';
 import type { TaskConfig } from '../task-config.js';
@@ -33,15 +33,8 @@ export interface AdapterOptions {
   settings: Record<string, unknown>;
 }
 
-export interface SampleValues {
-  group: string | null;
-  values: Record<string, number>;
-}
-
 export interface TaskAdapter {
-  outputType: TaskConfig['outputType'];
   units(task: TaskConfig, data: LoadedTaskData, opts: AdapterOptions): EvalUnit[];
-  aggregate(task: TaskConfig, samples: SampleValues[], settings: Record<string, unknown>): { metrics: MetricResult[]; groups: { name: string; n: number; metrics: MetricResult[] }[] };
 }
 
 /** first `limit` items of each group, keeping order (lm-eval applies --limit per subtask) */

@@ -5,11 +5,9 @@
 import { exactMatch } from '../../scoring/exact-match.js';
 import { buildFilter } from '../filters.js';
 import { docToTargetText, fewshotContext } from '../prompt.js';
-import { aggregateMeans } from './multiple-choice.js';
 import { limitPerGroup, type EvalUnit, type TaskAdapter } from './adapter.js';
 
 export const generateUntil: TaskAdapter = {
-  outputType: 'generate_until',
 
   units(task, data, opts) {
     const gen = task.generation;
@@ -44,9 +42,5 @@ export const generateUntil: TaskAdapter = {
         return { values, log: { prompt: context, target, output: text, extracted, generatedTokens: out.tokens.length, stop: out.stop } };
       },
     }));
-  },
-
-  aggregate(task, samples) {
-    return aggregateMeans(task, samples);
   },
 };

@@ -3,14 +3,12 @@
 //    is one unit whose first token is context only.
 //  rolling (lm-eval): per document, lm-eval's get_rolling_token_windows with the end-of-text token
 //    as prefix and context_len 1, made disjoint, so every token is predicted once.
-// Metrics (lm-eval definitions): token perplexity exp(-Σll/Σtokens), word perplexity
-// exp(-Σll/Σwords), bits per byte -Σll/(Σbytes·ln 2); seeded bootstrap stderr over units.
+// Each unit records its log-likelihood and its tokens, words and bytes; the perplexity metrics are
+// the aggregations of scoring/aggregations.ts.
 
 import { wikitextDocuments } from '../../data/index.js';
-import type { MetricResult } from '../../report/results-schema.js';
-import { bootstrapStderr } from '../../scoring/statistics.js';
 import { wikitextDetokenize } from '../wikitext-detokenizer.js';
-import type { EvalUnit, SampleValues, TaskAdapter } from './adapter.js';
+import type { EvalUnit, TaskAdapter } from './adapter.js';
 
 interface Window {
   context: number[];
@@ -40,7 +38,6 @@ export const countWords = (text: string): number => text.split(/\s+/).length;
 const countBytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 export const loglikelihoodRolling: TaskAdapter = {
-  outputType: 'loglikelihood_rolling',
 
   units(task, data, opts) {
     const protocol = String(opts.settings.protocol);
@@ -94,22 +91,6 @@ export const loglikelihoodRolling: TaskAdapter = {
     return units;
   },
 
-  aggregate(task, samples, settings) {
-    const iterations = Number(settings.bootstrapIterations ?? 1000);
-    const seed = Number(settings.seed ?? 1234);
-    const stat: Record<string, (s: SampleValues[]) => number> = {
-      token_perplexity: (s) => Math.exp(-total(s, 'loglikelihood') / total(s, 'tokens')),
-      word_perplexity: (s) => Math.exp(-total(s, 'loglikelihood') / total(s, 'words')),
-      bits_per_byte: (s) => -total(s, 'loglikelihood') / total(s, 'bytes') / Math.LN2,
-    };
-    const metrics = task.metrics.map((m): MetricResult => {
-      const f = stat[m.aggregation];
-      if (!f) throw new Error(`task ${task.task}: unknown perplexity aggregation ${m.aggregation}; known: ${Object.keys(stat).join(', ')}`);
-      const stderr = iterations > 0 ? bootstrapStderr(samples, f, iterations, seed) : NaN;
-      return { name: m.metric, filter: null, value: f(samples), stderr: Number.isFinite(stderr) ? stderr : null, stderrMethod: Number.isFinite(stderr) ? 'bootstrap' : null, higherIsBetter: m.higherIsBetter, n: samples.length };
-    });
-    return { metrics, groups: [] };
-  },
 };
 
 const sum = (xs: ArrayLike<number>) => {
@@ -117,4 +98,3 @@ const sum = (xs: ArrayLike<number>) => {
   for (let i = 0; i < xs.length; i++) s += xs[i];
   return s;
 };
-const total = (samples: SampleValues[], key: string) => samples.reduce((s, x) => s + x.values[key], 0);

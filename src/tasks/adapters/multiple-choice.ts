@@ -2,15 +2,11 @@
 // context; acc = the gold choice has the highest log-likelihood (first maximum wins, as numpy's
 // argmax). The context runs once and all choices are scored from its KV cache (Engine.loglikelihood).
 
-import { meanStderr, pooledStderr, mean } from '../../scoring/statistics.js';
-import type { MetricResult } from '../../report/results-schema.js';
 import { docToTargetText, docToText, encodePair, fewshotContext, type Doc } from '../prompt.js';
 import { renderTemplate } from '../template.js';
-import type { TaskConfig } from '../task-config.js';
-import { limitPerGroup, type EvalUnit, type SampleValues, type TaskAdapter } from './adapter.js';
+import { limitPerGroup, type EvalUnit, type TaskAdapter } from './adapter.js';
 
 export const multipleChoice: TaskAdapter = {
-  outputType: 'multiple_choice',
 
   units(task, data, opts) {
     const choices = task.docToChoice ?? [];
@@ -44,40 +40,8 @@ export const multipleChoice: TaskAdapter = {
       };
     });
   },
-
-  aggregate(task, samples) {
-    return aggregateMeans(task, samples);
-  },
 };
 
 function truncateLeft(ids: number[], keep: number): number[] {
   return ids.length > keep ? ids.slice(ids.length - keep) : ids;
-}
-
-/** mean metrics per group, and overall as the size-weighted mean of groups (lm-eval group aggregation) */
-export function aggregateMeans(task: TaskConfig, samples: SampleValues[]): ReturnType<TaskAdapter['aggregate']> {
-  const keys = [...new Set(samples.flatMap((s) => Object.keys(s.values)))].sort();
-  const higher = (key: string) => task.metrics.find((m) => m.metric === key.split(',')[0])?.higherIsBetter ?? true;
-  const metric = (key: string, xs: number[], stderr: number | null, method: MetricResult['stderrMethod']): MetricResult => ({
-    name: key.split(',')[0],
-    filter: key.includes(',') ? key.split(',').slice(1).join(',') : null,
-    value: mean(xs),
-    stderr: Number.isFinite(stderr) ? stderr : null,
-    stderrMethod: Number.isFinite(stderr) ? method : null,
-    higherIsBetter: higher(key),
-    n: xs.length,
-  });
-  const groupNames = task.groupBy ? [...new Set(samples.map((s) => s.group ?? ''))].sort() : [];
-  const groups = groupNames.map((name) => {
-    const members = samples.filter((s) => (s.group ?? '') === name);
-    return { name, n: members.length, metrics: keys.map((k) => { const xs = members.map((s) => s.values[k]); return metric(k, xs, meanStderr(xs), 'mean'); }) };
-  });
-  const metrics = keys.map((k) => {
-    const xs = samples.map((s) => s.values[k]);
-    if (groups.length <= 1) return metric(k, xs, meanStderr(xs), 'mean');
-    // overall: the size-weighted mean of group means (= the mean over all samples) with the pooled stderr
-    const stderrs = groups.map((g) => g.metrics.find((m) => (m.filter ? `${m.name},${m.filter}` : m.name) === k)?.stderr ?? NaN);
-    return metric(k, xs, pooledStderr(stderrs, groups.map((g) => g.n)), 'pooled');
-  });
-  return { metrics, groups };
 }

@@ -1,15 +1,17 @@
-// Task adapters by lm-eval output type.
+// Task adapters by lm-eval output type: the one list of output types a task file may name.
 
-import type { TaskConfig } from '../task-config.js';
 import type { TaskAdapter } from './adapter.js';
 import { generateUntil } from './generate-until.js';
 import { loglikelihoodRolling } from './loglikelihood-rolling.js';
 import { multipleChoice } from './multiple-choice.js';
 
-const ADAPTERS = new Map<string, TaskAdapter>([multipleChoice, generateUntil, loglikelihoodRolling].map((a) => [a.outputType, a]));
+export const OUTPUT_TYPES = ['multiple_choice', 'generate_until', 'loglikelihood_rolling'] as const;
+export type OutputType = (typeof OUTPUT_TYPES)[number];
 
-export function adapterFor(outputType: TaskConfig['outputType']): TaskAdapter {
-  const a = ADAPTERS.get(outputType);
-  if (!a) throw new Error(`no adapter for output type ${outputType}; known: ${[...ADAPTERS.keys()].join(', ')}`);
-  return a;
-}
+const ADAPTERS: Record<OutputType, TaskAdapter> = {
+  multiple_choice: multipleChoice,
+  generate_until: generateUntil,
+  loglikelihood_rolling: loglikelihoodRolling,
+};
+
+export const adapterFor = (outputType: OutputType): TaskAdapter => ADAPTERS[outputType];

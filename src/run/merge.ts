@@ -1,16 +1,17 @@
-// `moe-eval merge` (issue 9): joins the result documents of the shards of one run into the document
-// of the unsharded run. Samples are put back in index order and every metric, standard error and
+// Merging sharded runs: joins the result documents of the shards of one run into the document of
+// the unsharded run. Samples are put back in index order and every metric, standard error and
 // statistic is recomputed from them and from the shards' mergeable routing counts with the code
 // that builds an unsharded result; state that crosses samples marks the result as not identical.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { inputError, usageError } from './errors.js';
-import { REPLAY_POLICIES, mergeLiveCounts, mergeReplayCounts, summariseLive, summariseReplay, type RoutingRunReport } from './routing/index.js';
-import { RESULTS_FILE, SAMPLES_FILE, type ResultsDocument, type SampleRecord } from './report/results-schema.js';
-import { SampleJournal, writeFileAtomic, writeJsonAtomic } from './report/run-files.js';
-import { assembleResults } from './results.js';
-import { loadTask } from './tasks/task-config.js';
+import { inputError, usageError } from '../errors.js';
+import { REPLAY_POLICY_IDS, mergeLiveCounts, mergeReplayCounts, summariseLive, summariseReplay, type RoutingRunReport } from '../routing/index.js';
+import { loadTask } from '../tasks/task-config.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file.js';
+import { assembleResults } from './results/assemble.js';
+import { loadResults, loadSamples } from './results/read.js';
+import { RESULTS_FILE, SAMPLES_FILE, type ResultsDocument, type SampleRecord } from './results/schema.js';
 
 interface ShardRun {
   dir: string;
@@ -21,10 +22,10 @@ interface ShardRun {
 function readShard(dir: string): ShardRun {
   const path = join(dir, RESULTS_FILE);
   if (!existsSync(path)) throw inputError('merge-missing-results', `${path} does not exist`, 'pass the --output directories of the shard runs');
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as ResultsDocument;
+  const doc = loadResults(path);
   if (!doc.shard) throw usageError('merge-not-a-shard', `${dir} is not a shard result (run without --shard)`, 'merge only runs made with --shard I/N');
   if (doc.run.status !== 'complete') throw usageError('merge-incomplete-shard', `${dir}: shard ${doc.shard.index}/${doc.shard.count} has not finished`, 'finish it (rerun with --resume) before merging');
-  return { dir, doc, samples: new SampleJournal<SampleRecord>(join(dir, SAMPLES_FILE)).readExisting() };
+  return { dir, doc, samples: loadSamples(join(dir, SAMPLES_FILE)) };
 }
 
 /** Refuses shards of different runs, and missing or duplicated shards, naming them. */
@@ -50,12 +51,12 @@ function mergeRouting(reports: RoutingRunReport[]): RoutingRunReport {
   const bytes = first.config.bytesPerExpert;
   let replays: RoutingRunReport['replays'] = null;
   if (first.replays) {
-    const merged = Object.fromEntries(REPLAY_POLICIES.map((p) => [p, reports.map((r) => r.replays!.counts[p]).reduce(mergeReplayCounts)])) as NonNullable<RoutingRunReport['replays']>['counts'];
+    const merged = Object.fromEntries(REPLAY_POLICY_IDS.map((p) => [p, reports.map((r) => r.replays!.counts[p]).reduce(mergeReplayCounts)])) as NonNullable<RoutingRunReport['replays']>['counts'];
     replays = {
       trace: first.replays.trace,
       capacityExpertsPerLayer: first.replays.capacityExpertsPerLayer,
       counts: merged,
-      summary: Object.fromEntries(REPLAY_POLICIES.map((p) => [p, summariseReplay(merged[p], counts.tokens, bytes)])) as NonNullable<RoutingRunReport['replays']>['summary'],
+      summary: Object.fromEntries(REPLAY_POLICY_IDS.map((p) => [p, summariseReplay(merged[p], counts.tokens, bytes)])) as NonNullable<RoutingRunReport['replays']>['summary'],
     };
   }
   let strategyState = first.strategyState;
@@ -104,7 +105,7 @@ export function mergeShards(dirs: string[], out: string, argv: string[]): Result
   const doc = assembleResults({
     header: { ...header, run: { ...first.run, createdAt: now, finishedAt: now, argv } },
     task,
-    settings: (first.config as { settings?: Record<string, unknown> }).settings ?? {},
+    settings: first.config.settings,
     records,
     totalUnits: expected,
     routing: mergeRouting(shards.map((s) => s.doc.routing)),

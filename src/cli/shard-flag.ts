@@ -1,15 +1,8 @@
-// Sharding a run (its samples) or a sweep (its grid points) across machines (issue 9): shard I of N
-// takes the items whose index i has i mod N = I. The partition depends only on the item order of
-// the full run, never on the machine or on timing, and the index may come from the environment an
-// orchestrator sets (Kubernetes Indexed Jobs: JOB_COMPLETION_INDEX; Slurm arrays: SLURM_ARRAY_TASK_ID).
+// --shard I/N and --shard auto/N: the index may come from the environment an orchestrator sets
+// (Kubernetes Indexed Jobs: JOB_COMPLETION_INDEX; Slurm arrays: SLURM_ARRAY_TASK_ID).
 
-import { createHash } from 'node:crypto';
-import { usageError } from './errors.js';
-
-export interface Shard {
-  index: number;
-  count: number;
-}
+import { usageError } from '../errors.js';
+import type { Shard } from '../run/config.js';
 
 export const SHARD_INDEX_ENVS = ['JOB_COMPLETION_INDEX', 'SLURM_ARRAY_TASK_ID'] as const;
 
@@ -41,17 +34,3 @@ export function parseShard(flag: string | undefined, indexEnv: string | undefine
   return { index, count };
 }
 
-export const inShard = (i: number, shard: Shard | null): boolean => shard === null || i % shard.count === shard.index;
-
-/** sha256 of a canonical JSON: the identity of the full run every shard must share. */
-export function identityHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    return `{${Object.keys(v as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}

@@ -1,16 +1,15 @@
-// Loads and validates a run directory (results.json + samples.jsonl, results-schema.ts) for reports
-// and gates. Every defect is an input error (exit 2) that names the file, the line and the field.
+// Loads and validates a run folder (results.json + samples.jsonl, schema.ts) for reports, gates and
+// merges. Every defect is an input error (exit 2) that names the file, the line and the field.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { inputError } from '../errors.js';
-import { RESULTS_FILE, SAMPLES_FILE, type SampleRecord } from './results-schema.js';
-import { describeIssues, resultsDocumentSchema, sampleRecordSchema, type LoadedResults } from './results-validator.js';
+import { inputError } from '../../errors.js';
+import { describeIssues, RESULTS_FILE, resultsDocumentSchema, SAMPLES_FILE, sampleRecordSchema, type ResultsDocument, type SampleRecord } from './schema.js';
 
 export interface LoadedRun {
   /** absolute path of the run directory */
   dir: string;
-  results: LoadedResults;
+  results: ResultsDocument;
   /** samples.jsonl in file order */
   samples: SampleRecord[];
 }
@@ -33,7 +32,7 @@ function readJsonFile(file: string): unknown {
   }
 }
 
-export function loadResults(file: string): LoadedResults {
+export function loadResults(file: string): ResultsDocument {
   const parsed = resultsDocumentSchema.safeParse(readJsonFile(file));
   if (!parsed.success) {
     throw inputError(
@@ -42,7 +41,7 @@ export function loadResults(file: string): LoadedResults {
       'the document does not follow the results schema moe-eval.results/1; was it written by another moe-eval version or edited by hand?',
     );
   }
-  return parsed.data as LoadedResults;
+  return parsed.data;
 }
 
 /**
@@ -64,8 +63,8 @@ export function loadSamples(file: string): SampleRecord[] {
       throw inputError('samples-malformed', `${file}: line ${i + 1} is not JSON`, 'the run directory is damaged; re-run the evaluation');
     }
     const parsed = sampleRecordSchema.safeParse(value);
-    if (!parsed.success) throw inputError('samples-invalid', `${file}: line ${i + 1}: ${describeIssues(parsed.error)}`, 'each line must be one SampleRecord (results-schema.ts)');
-    const rec = parsed.data as SampleRecord;
+    if (!parsed.success) throw inputError('samples-invalid', `${file}: line ${i + 1}: ${describeIssues(parsed.error)}`, 'each line must be one sample record of moe-eval.results/1');
+    const rec = parsed.data;
     const prev = seen.get(rec.docId);
     if (prev !== undefined) throw inputError('samples-duplicate', `${file}: line ${i + 1}: docId "${rec.docId}" repeats line ${prev}`, 'a docId may appear once per run');
     seen.set(rec.docId, i + 1);

@@ -1,22 +1,23 @@
 // Assembles the results document of a run from its sample records and routing report. The
-// evaluator and `moe-eval merge` both call it, so a merged sharded run is built exactly as an
+// evaluation loop and `moe-eval merge` both call it, so a merged sharded run is built exactly as an
 // unsharded one (same fields, same order, same arithmetic on the samples in index order).
 
-import type { ModelFacts } from './engine/inspect.js';
-import { modeledLatency, type ModelSizes } from './latency/modeled.js';
-import type { DeviceProfile } from './latency/device-profile.js';
-import { SAMPLES_FILE, type LatencyReport, type ResultsDocument, type SampleRecord } from './report/results-schema.js';
-import type { RoutingRunReport } from './routing/index.js';
-import { mean, percentile } from './scoring/statistics.js';
-import { adapterFor } from './tasks/adapters/registry.js';
-import type { TaskConfig } from './tasks/task-config.js';
+import type { ModelFacts } from '../../engine/inspect.js';
+import type { DeviceProfile } from '../../latency/device-profile.js';
+import { modeledLatency, type ModelSizes } from '../../latency/modeled.js';
+import type { RoutingRunReport } from '../../routing/index.js';
+import { aggregateMetrics } from '../../scoring/aggregations.js';
+import { mean, percentile } from '../../scoring/statistics.js';
+import type { TaskConfig } from '../../tasks/task-config.js';
+import { SAMPLES_FILE, type LatencyReport, type ResultsDocument, type SampleRecord } from './schema.js';
 
 /** Everything of a results document that is known before the first sample runs. */
-export type ResultsHeader = Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'memory' | 'modeled' | 'samples' | 'shard'> & { shard?: ResultsDocument['shard'] };
+export type ResultsHeader = Omit<ResultsDocument, 'metrics' | 'groups' | 'routing' | 'latency' | 'memory' | 'modeled' | 'samples'>;
 
 export interface ResultsParts {
   header: ResultsHeader;
   task: TaskConfig;
+  /** the resolved task settings (seed and bootstrap iterations of the aggregations) */
   settings: Record<string, unknown>;
   /** in index order */
   records: SampleRecord[];
@@ -32,7 +33,8 @@ export interface ResultsParts {
 
 export function assembleResults(p: ResultsParts): ResultsDocument {
   const scored = p.records.filter((r) => r.error === null);
-  const { metrics, groups } = adapterFor(p.task.outputType).aggregate(p.task, scored.map((r) => ({ group: r.group, values: r.values })), p.settings);
+  const aggregation = { seed: Number(p.settings.seed ?? 1234), bootstrapIterations: Number(p.settings.bootstrapIterations ?? 1000) };
+  const { metrics, groups } = aggregateMetrics(p.task, scored.map((r) => ({ group: r.group, values: r.values })), aggregation);
   const { shard, ...header } = p.header;
   return {
     ...header,

@@ -1,0 +1,162 @@
+// The evaluation loop: task -> evaluation units -> engine (with the run's routing strategy and
+// expert caches) -> per-sample values -> metrics -> one results document. Samples are appended to
+// samples.jsonl as they finish and the routing state is checkpointed after each, so a killed run
+// continues with `resume` and ends with the same results as an uninterrupted one.
+
+import { resolve, join } from 'node:path';
+import { Engine } from '../engine/engine.js';
+import { expertBytes } from '../engine/routed-expert.js';
+import { MoeEvalError, usageError } from '../errors.js';
+import { loadDevice } from '../latency/device-profile.js';
+import { cacheForMemoryLimit, memoryBudget } from '../latency/memory-budget.js';
+import { createRouting } from '../routing/options.js';
+import { adapterFor } from '../tasks/adapters/registry.js';
+import { loadTask, type TaskConfig } from '../tasks/task-config.js';
+import { loadTaskData } from '../tasks/task-data.js';
+import { runConfig, type RunConfig, type RunConfigInput } from './config.js';
+import { withModel, type LoadedModel } from './loaded-model.js';
+import { assembleResults, modelSizes } from './results/assemble.js';
+import { resultsHeader, shardBlock } from './results/header.js';
+import type { ResultsDocument, SampleRecord } from './results/schema.js';
+import { RunFolder, type ResumeState } from './run-folder.js';
+import { inShard } from './shard.js';
+
+/** Progress of a run, e.g. the CLI's progress bar. */
+export interface RunObserver {
+  start?(total: number, alreadyDone: number): void;
+  sample?(record: SampleRecord): void;
+  finish?(): void;
+}
+
+export interface RunContext {
+  /** the command line recorded in the results (argv after the binary) */
+  argv?: string[];
+  observer?: RunObserver;
+  /** with resume: a folder whose run of the same configuration is complete is returned as it is */
+  reuseComplete?: boolean;
+}
+
+export interface RunOutcome {
+  results: ResultsDocument;
+  runDir: string;
+  /** skipped: the folder already held the complete run (reuseComplete) */
+  status: 'done' | 'skipped';
+}
+
+/** One run: load the model, evaluate, release it. */
+export async function evaluate(input: RunConfigInput, context: RunContext = {}): Promise<RunOutcome> {
+  const config = runConfig(input);
+  return withModel(config.model, config.engine, (loaded) => evaluateLoaded(loaded, config, context));
+}
+
+/** One run on an already loaded model (its engine options are the model's, not the config's). */
+export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, context: RunContext = {}): Promise<RunOutcome> {
+  const task = loadTask(config.task);
+  const numFewshot = config.numFewshot ?? task.numFewshot;
+  const settings = { ...task.perplexity, ...config.taskSettings, seed: config.seed };
+  const data = await loadTaskData(task, config.data, numFewshot > 0);
+  const device = loadDevice(config.device);
+  const { source, model, facts, tokenizer } = loaded;
+  const cache = config.memoryLimitBytes === null ? config.routing.cache : cacheForMemoryLimit(facts, config.memoryLimitBytes, config.routing.cache ?? undefined);
+  if (loaded.offload && cache === null) throw usageError('offload-needs-cache', '--offload needs --cache C or --memory-limit SIZE: the cache decides which experts stay in memory', 'add --cache or --memory-limit');
+  loaded.offload?.reset();
+  const maxLength = model.spec.maxPositionEmbeddings ?? 2048;
+  const allUnits = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: config.limit, maxLength, settings });
+  const units = allUnits.filter((u) => inShard(u.index, config.shard));
+  const bytesPerExpert = expertBytes(model.spec, loaded.precision, facts.bytesPerExpert);
+  const controller = createRouting(config.routing, model.spec, bytesPerExpert, loaded.offload ?? undefined, cache);
+
+  const engineConfig = { ...config, engine: loaded.engine };
+  const header = resultsHeader({ config: engineConfig, task, numFewshot, settings, cache, data, source, facts, argv: context.argv ?? [] });
+  if (config.shard) header.shard = shardBlock(header, config.shard, allUnits.length);
+
+  const folder = new RunFolder(config.output ?? defaultRunDir(task, config, cache));
+  folder.acquire();
+  try {
+    if (!config.resume && folder.holdsRun()) {
+      throw usageError('output-exists', `--output ${folder.dir} already holds a run`, 'pass --resume to continue it, or choose another --output folder');
+    }
+    const identity = { task: header.task, config: header.config, dataset: header.dataset, model: { configSha256: facts.configSha256, weightFiles: facts.weightFiles } };
+    const resumed: ResumeState = config.resume ? folder.resumeState(identity) : { done: [], doneSegments: [], checkpoint: null, complete: null };
+    if (resumed.complete && context.reuseComplete) return { results: resumed.complete, runDir: folder.dir, status: 'skipped' };
+    if (resumed.checkpoint) controller.restoreCheckpoint(resumed.checkpoint, resumed.doneSegments);
+    // an offloading store holds what the restored caches hold
+    for (const { layer, expert } of controller.residentExperts()) loaded.offload?.onLoad(layer, expert);
+    folder.begin(resumed, config.routing.cacheReset === 'never', { ...header, note: 'partial: the run has not finished' });
+
+    const engine = new Engine(model);
+    const records = [...resumed.done];
+    context.observer?.start?.(units.length, records.length);
+    for (const unit of units.slice(records.length)) {
+      controller.beginSample(unit.docId);
+      const first = engine.timings.length;
+      let values: Record<string, number> = {};
+      let log: Record<string, unknown> | undefined;
+      let error: string | null = null;
+      const before = controller.totals();
+      try {
+        const outcome = await unit.run(engine, controller);
+        values = outcome.values;
+        log = config.logSamples ? outcome.log : undefined;
+      } catch (e) {
+        if (e instanceof MoeEvalError && e.kind !== 'runtime') throw e;
+        error = (e as Error).message; // a harness failure on one sample: recorded, never scored as wrong
+      }
+      controller.endSample();
+      const after = controller.totals();
+      const timings = engine.timings.slice(first);
+      const prefill = timings.filter((t) => t.phase === 'prefill');
+      const record: SampleRecord = {
+        index: unit.index,
+        docId: unit.docId,
+        group: unit.group,
+        values,
+        error,
+        routing: { events: after.events - before.events, accesses: after.accesses - before.accesses, misses: after.misses - before.misses },
+        latency: { prefillTokens: sumOf(prefill.map((t) => t.tokens)), prefillMs: sumOf(prefill.map((t) => t.ms)), decodeMs: timings.filter((t) => t.phase === 'decode').map((t) => t.ms) },
+        ...(log ? { log } : {}),
+      };
+      folder.append(record, records.length + 1, controller.checkpoint());
+      records.push(record);
+      engine.timings.length = 0;
+      context.observer?.sample?.(record);
+    }
+    context.observer?.finish?.();
+
+    const results = assembleResults({
+      header, task, settings, records, totalUnits: units.length, routing: controller.finish(), loadMs: loaded.loadMs,
+      memory: memoryReport(loaded, cache), device, sizes: modelSizes(facts, bytesPerExpert),
+      run: { status: 'complete', finishedAt: new Date().toISOString() },
+    });
+    folder.writeResults(results);
+    return { results, runDir: folder.dir, status: 'done' };
+  } finally {
+    controller.finish();
+    folder.release();
+  }
+}
+
+const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Peak memory and, when offloading, what the store read (measured: a timing-like field). */
+function memoryReport(loaded: LoadedModel, cache: number | null): Record<string, unknown> {
+  const { facts, offload, engine } = loaded;
+  const budget = memoryBudget(facts);
+  return {
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    offload: Boolean(offload),
+    ...(offload
+      ? {
+          ...offload.stats,
+          boundBytes: budget.boundBytes(cache ?? facts.experts),
+          bound: `dense ${budget.denseBytes} + (${cache} × ${budget.moeLayers} + 1 transient) × ${budget.expertBytes} + overhead ${budget.overheadBytes} bytes`,
+          ioBandwidth: engine.ioBandwidthMBps ? { mbps: engine.ioBandwidthMBps, label: 'emulated' } : null,
+        }
+      : {}),
+  };
+}
+
+function defaultRunDir(task: TaskConfig, config: RunConfig, cache: number | null): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return resolve(join('reports', 'runs', `${stamp}-${task.task}-${config.routing.strategy}-c${cache ?? 'none'}`));
+}

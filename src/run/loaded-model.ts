@@ -1,0 +1,56 @@
+// A model loaded for evaluation, with what every run on it needs (its facts, tokenizer, the
+// offloading store when experts live on disk); a sweep loads it once for all of its runs.
+
+import { modelFacts, type ModelFacts } from '../engine/inspect.js';
+import { MoeModel } from '../engine/model.js';
+import { resolveModel, type ModelSource } from '../engine/model-source.js';
+import { OffloadingExpertStore } from '../engine/offload-store.js';
+import type { Checkpoint } from '../engine/checkpoint.js';
+import type { Kernels } from '../engine/kernels.js';
+import type { ExpertPrecision } from '../engine/routed-expert.js';
+import type { ModelSpec } from '../engine/spec.js';
+import { loadTokenizer, type TextTokenizer } from '../tasks/tokenizer.js';
+import type { EngineOptions } from './config.js';
+
+export interface LoadedModel {
+  source: ModelSource;
+  model: MoeModel;
+  /** set when offloading: the store the run's cache events drive */
+  offload: OffloadingExpertStore | null;
+  precision: ExpertPrecision;
+  engine: EngineOptions;
+  facts: ModelFacts;
+  tokenizer: TextTokenizer;
+  loadMs: number;
+}
+
+/** `model`: a checkpoint directory or hub id in the local cache; null = the embedded model. */
+export async function loadModel(model: string | null, engine: EngineOptions): Promise<LoadedModel> {
+  const source = await resolveModel(model ?? undefined);
+  const t0 = performance.now();
+  let store: OffloadingExpertStore | null = null;
+  const precision = engine.precision;
+  const offload = engine.offload ? { ioBandwidthMBps: engine.ioBandwidthMBps ?? undefined, precision } : null;
+  const loaded = await MoeModel.load(source.dir, {
+    threads: engine.threads ?? undefined,
+    expertPrecision: precision,
+    ...(offload ? { expertStore: (c: Checkpoint, s: ModelSpec, k: Kernels) => (store = new OffloadingExpertStore(c, s, k, offload)) } : {}),
+  });
+  try {
+    const tokenizer = await loadTokenizer(source.dir, loaded.spec.eosTokenIds);
+    return { source, model: loaded, offload: store, precision, engine, facts: modelFacts(loaded.checkpoint, loaded.spec), tokenizer, loadMs: performance.now() - t0 };
+  } catch (e) {
+    await loaded.release();
+    throw e;
+  }
+}
+
+/** Runs `fn` on a freshly loaded model and releases it afterwards, whatever happens. */
+export async function withModel<T>(model: string | null, engine: EngineOptions, fn: (loaded: LoadedModel) => Promise<T>): Promise<T> {
+  const loaded = await loadModel(model, engine);
+  try {
+    return await fn(loaded);
+  } finally {
+    await loaded.model.release();
+  }
+}
