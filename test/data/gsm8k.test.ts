@@ -1,12 +1,13 @@
-// GSM8K loaders (src/data/gsm8k.ts): the real JSON Lines files, the openai/gsm8k-style parquet
-// fixtures, and their equality.
+// GSM8K loaders (src/data/gsm8k.ts): the committed sample of the real JSON Lines files (their first
+// rows, byte for byte), the openai/gsm8k-style parquet fixtures, and their equality. Expected
+// counts, digests and texts were read from the sample files (wc -l, sha256sum, by eye).
 
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadGsm8k } from '../../src/data/index.js';
 import { GSM8K_ROWS } from '../fixtures/data/make-parquet-fixtures.js';
-import { FIXTURES, GSM8K_DIR, HAVE_SHARED, inputErrorOf, sharedNote, withTempDir } from './helpers.js';
+import { FIXTURES, GSM8K_DIR, inputErrorOf, withTempDir } from './helpers.js';
 
 const GSM8K_PARQUET = join(FIXTURES, 'hf/openai-gsm8k');
 const JANET = {
@@ -15,28 +16,29 @@ const JANET = {
   answer: 'Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18 every day at the farmer’s market.\n#### 18',
 };
 
-describe.skipIf(!HAVE_SHARED)(`GSM8K, JSON Lines${sharedNote}`, () => {
-  it('has 1,319 test and 7,473 train rows, every answer ending in "#### N"', async () => {
+describe('GSM8K, JSON Lines (committed sample)', () => {
+  it('has 10 test and 8 train rows, every answer ending in "#### N"', async () => {
     const test = await loadGsm8k(GSM8K_DIR, 'test');
     const train = await loadGsm8k(GSM8K_DIR, 'train');
-    expect(test.rows).toHaveLength(1319);
-    expect(train.rows).toHaveLength(7473);
+    expect(test.rows).toHaveLength(10);
+    expect(train.rows).toHaveLength(8);
     expect(test.layout).toBe('jsonl');
-    expect(test.rows.every((r) => /\n#### -?[0-9.,]+$/.test(r.answer))).toBe(true);
-    expect(test.identity.sha256).toBe('3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14');
+    expect([...test.rows, ...train.rows].every((r) => /\n#### -?[0-9.,]+$/.test(r.answer))).toBe(true);
+    expect(test.identity.sha256).toBe('c73251ecc8da95f6a1ffb21b5904b246680dd7e2211cabb683199827c9dd62bf');
     expect(test.identity.files).toEqual([
-      { path: join(GSM8K_DIR, 'test.jsonl'), format: 'jsonl', sha256: test.identity.sha256, bytes: test.identity.files[0]!.bytes, rows: 1319 },
+      { path: join(GSM8K_DIR, 'test.jsonl'), format: 'jsonl', sha256: test.identity.sha256, bytes: 5721, rows: 10 },
     ]);
   });
 
   it('reads spot-checked rows exactly (values read from the file by hand)', async () => {
     const test = await loadGsm8k(join(GSM8K_DIR, 'test.jsonl'), 'test');
     expect(test.rows[0]).toEqual(JANET);
-    expect(test.rows[1318]!.question).toBe(
-      'Henry and 3 of his friends order 7 pizzas for lunch. Each pizza is cut into 8 slices. If Henry and his friends want to share the pizzas equally, how many slices can each of them have?',
+    // the last line of the sample
+    expect(test.rows[9]!.question).toBe(
+      "Eliza's rate per hour for the first 40 hours she works each week is $10. She also receives an overtime pay of 1.2 times her regular hourly rate. If Eliza worked for 45 hours this week, how much are her earnings for this week?",
     );
-    expect(test.rows[1318]!.answer.endsWith('They can each have 56/4=<<56/4=14>>14 slices.\n#### 14')).toBe(true);
-    expect(test.locations[1318]).toEqual({ file: join(GSM8K_DIR, 'test.jsonl'), line: 1319 });
+    expect(test.rows[9]!.answer.endsWith("Thus, Eliza will receive a total of $400 + $60 = $<<400+60=460>>460 for this week's work.\n#### 460")).toBe(true);
+    expect(test.locations[9]).toEqual({ file: join(GSM8K_DIR, 'test.jsonl'), line: 10 });
   });
 
   it('gives the same normalised records from the openai/gsm8k parquet fixtures', async () => {

@@ -1,7 +1,6 @@
-// Paths shared by the dataset-reader tests: the real data in ../shared (optional; tests that need
-// it skip with a message when it is absent), the committed parquet fixtures, and temp folders.
+// Paths shared by the dataset-reader tests: the committed samples of the real data, the committed
+// parquet fixtures, and temp folders.
 
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -9,17 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { MoeEvalError } from '../../src/errors.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SHARED_DATASETS = resolve(PROJECT_ROOT, '../shared/datasets');
-export const HAVE_SHARED = existsSync(SHARED_DATASETS);
+export const SAMPLES = join(PROJECT_ROOT, 'test/fixtures/datasets');
 export const FIXTURES = join(PROJECT_ROOT, 'test/fixtures/data');
 
-/** Title suffix telling why a describe block was skipped. */
-export const sharedNote = HAVE_SHARED ? '' : ` (SKIPPED: real data not found at ${SHARED_DATASETS}; these tests need ../shared/datasets)`;
-if (!HAVE_SHARED) console.warn(`[test/data] ${SHARED_DATASETS} is absent: tests on the real datasets are skipped`);
-
-export const MMLU_DIR = join(SHARED_DATASETS, 'mmlu-hendrycks');
-export const GSM8K_DIR = join(SHARED_DATASETS, 'gsm8k');
-export const WIKITEXT_DIR = join(SHARED_DATASETS, 'wikitext-2-raw');
+export const MMLU_DIR = join(SAMPLES, 'mmlu-hendrycks');
+export const GSM8K_DIR = join(SAMPLES, 'gsm8k');
+export const WIKITEXT_DIR = join(SAMPLES, 'wikitext-2-raw');
 
 /** An environment that can find no real Hugging Face cache: tests must never see the machine's. */
 export const isolatedEnv = (home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ HOME: home, ...extra });

@@ -1,5 +1,7 @@
-// MMLU loaders (src/data/mmlu.ts): real Hendrycks CSV facts, the committed cais/mmlu-style parquet
-// fixtures, and CSV == parquet equality of the normalised records.
+// MMLU loaders (src/data/mmlu.ts): facts of the committed Hendrycks CSV sample (real rows, byte for
+// byte), the committed cais/mmlu-style parquet fixtures, and CSV == parquet equality of the
+// normalised records. Expected counts and texts were read from the sample files (Python's csv
+// module, and by eye), not from the loader.
 
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -8,21 +10,27 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { loadMmlu, type MmluRecord } from '../../src/data/index.js';
 import { MMLU_DEV_SUBJECTS, MMLU_VALIDATION_SUBJECTS } from '../fixtures/data/make-parquet-fixtures.js';
-import { FIXTURES, HAVE_SHARED, inputErrorOf, MMLU_DIR, once, sharedNote, withTempDir } from './helpers.js';
+import { FIXTURES, inputErrorOf, MMLU_DIR, once, withTempDir } from './helpers.js';
 
 const MMLU_PARQUET = join(FIXTURES, 'hf/cais-mmlu');
 const mmluTest = once(() => loadMmlu(MMLU_DIR, 'test'));
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
-describe.skipIf(!HAVE_SHARED)(`MMLU, Hendrycks CSV layout${sharedNote}`, () => {
-  it('has 57 subjects and 285 / 1,542 / 14,079 rows in dev / val / test', async () => {
+describe('MMLU, Hendrycks CSV layout (committed sample)', () => {
+  it('has one subject per file and 35 / 22 / 42 rows in dev / val / test', async () => {
     const dev = await loadMmlu(MMLU_DIR, 'dev');
     const val = await loadMmlu(MMLU_DIR, 'val');
     const test = await mmluTest();
-    expect([dev.rows.length, val.rows.length, test.rows.length]).toEqual([285, 1542, 14079]);
-    for (const source of [dev, val, test]) {
-      expect(new Set(source.rows.map((r) => r.subject)).size).toBe(57);
-      expect(source.identity.files).toHaveLength(57);
+    // records, not lines: college_mathematics dev, college_physics val and the history test rows span several lines
+    expect([dev.rows.length, val.rows.length, test.rows.length]).toEqual([35, 22, 42]);
+    const subjects = {
+      dev: ['abstract_algebra', 'anatomy', 'astronomy', 'college_mathematics', 'computer_security', 'virology', 'world_religions'],
+      val: ['college_physics', 'management'],
+      test: ['abstract_algebra', 'anatomy', 'astronomy', 'high_school_european_history', 'virology', 'world_religions'],
+    };
+    for (const [source, names] of [[dev, subjects.dev], [val, subjects.val], [test, subjects.test]] as const) {
+      expect([...new Set(source.rows.map((r) => r.subject))]).toEqual(names);
+      expect(source.identity.files).toHaveLength(names.length);
       expect(source.layout).toBe('hendrycks-csv');
     }
     // 5 dev examples per subject (the 5-shot pool)
@@ -30,7 +38,7 @@ describe.skipIf(!HAVE_SHARED)(`MMLU, Hendrycks CSV layout${sharedNote}`, () => {
     for (const r of dev.rows) perSubject.set(r.subject, (perSubject.get(r.subject) ?? 0) + 1);
     expect([...perSubject.values()].every((n) => n === 5)).toBe(true);
     expect(val.split).toBe('validation');
-    expect(test.identity.rows).toBe(14079);
+    expect(test.identity.rows).toBe(42);
   });
 
   it('orders subjects alphabetically and rows in file order', async () => {
@@ -39,10 +47,10 @@ describe.skipIf(!HAVE_SHARED)(`MMLU, Hendrycks CSV layout${sharedNote}`, () => {
     expect(subjects).toEqual([...subjects].sort());
     expect(subjects[0]).toBe('abstract_algebra');
     expect(subjects.at(-1)).toBe('world_religions');
-    // each subject's rows are one contiguous block
+    // each subject's rows are one contiguous block: 6 subjects, 5 changes
     let changes = 0;
     for (let i = 1; i < test.rows.length; i++) if (test.rows[i]!.subject !== test.rows[i - 1]!.subject) changes++;
-    expect(changes).toBe(56);
+    expect(changes).toBe(5);
   });
 
   it('reads spot-checked rows exactly (values read from the files by hand)', async () => {
@@ -56,16 +64,22 @@ describe.skipIf(!HAVE_SHARED)(`MMLU, Hendrycks CSV layout${sharedNote}`, () => {
     expect(test.locations[0]).toEqual({ file: join(MMLU_DIR, 'test/abstract_algebra_test.csv'), line: 1 });
     // quoted fields holding commas
     expect(test.rows[2]).toMatchObject({ choices: ['0', '1', '0,1', '0,4'], answer: 3 });
+    // the last record of world_religions_test.csv: unquoted fields holding apostrophes
     expect(test.rows.at(-1)).toEqual({
       subject: 'world_religions',
-      question: ' The numen of Augustus referred to which of the following characteristics?',
-      choices: ['Divine power', 'Sexual virility', 'Military acumen', 'Philosophical intellect'],
+      question: "What is the mi'raj?",
+      choices: ["Muhammad's miraculous ascent to heaven", "Muhammad's migration to Mecca", "Muhammad's first community in Mecca", "Muhammad's revelations of the Qur'an"],
       answer: 0,
     });
+    // a question with a leading space and doubled quotes inside a quoted field
+    expect(test.rows.at(-2)!.question).toBe(' Guru Nanak used what term to denote the "divine word" as part of divine revelation?');
     const history = test.rows.find((r) => r.subject === 'high_school_european_history')!;
     expect(history.question.startsWith('This question refers to the following information.\nIn order to make the title of this discourse generally intelligible, I have translated the term "Protoplasm,"')).toBe(true);
     expect(history.choices[2]).toBe('merely a property of a certain kind of matter');
     expect(history.answer).toBe(2);
+    // the first history record spans lines 1-4 of its file, so the second starts on line 5
+    const second = test.rows.findIndex((r) => r.subject === 'high_school_european_history') + 1;
+    expect(test.locations[second]).toEqual({ file: join(MMLU_DIR, 'test/high_school_european_history_test.csv'), line: 5 });
   });
 
   it('keeps embedded CRLF and reports the line a multi-line record starts on', async () => {

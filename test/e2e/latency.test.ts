@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDevice } from '../../src/latency/device-profile.js';
 import { modeledLatency } from '../../src/latency/modeled.js';
-import { SHARED_DIR, SHARED_PRESENT, SHARED_SKIP_MESSAGE } from '../helpers/fixtures.js';
+import { SAMPLE_DATASETS } from '../helpers/fixtures.js';
 import { makeTokenizerModel } from '../helpers/tokenizer-model.js';
 import { runCli } from './cli.js';
 
@@ -27,7 +27,7 @@ describe('modeled latency', () => {
   });
 });
 
-describe.skipIf(!SHARED_PRESENT)(`--offload${SHARED_PRESENT ? '' : ` (skipped: ${SHARED_SKIP_MESSAGE})`}`, () => {
+describe('--offload', () => {
   let model: string;
   let data: string;
   beforeAll(() => {
@@ -35,7 +35,7 @@ describe.skipIf(!SHARED_PRESENT)(`--offload${SHARED_PRESENT ? '' : ` (skipped: $
     model = makeTokenizerModel({ num_experts: 32, intermediate_size: 256, num_experts_per_tok: 4 });
     data = mkdtempSync(join(tmpdir(), 'moe-eval-mmlu-'));
     mkdirSync(join(data, 'test'));
-    for (const s of ['anatomy', 'astronomy']) copyFileSync(join(SHARED_DIR, 'datasets', 'mmlu-hendrycks', 'test', `${s}_test.csv`), join(data, 'test', `${s}_test.csv`));
+    for (const s of ['anatomy', 'astronomy']) copyFileSync(join(SAMPLE_DATASETS, 'mmlu-hendrycks', 'test', `${s}_test.csv`), join(data, 'test', `${s}_test.csv`));
   });
   const run = (extra: string[]) => {
     const out = join(mkdtempSync(join(tmpdir(), 'moe-eval-run-')), 'r');

@@ -12,17 +12,17 @@ import { evaluateLoaded } from '../../src/run/evaluate.js';
 import { loadModel, type LoadedModel } from '../../src/run/loaded-model.js';
 import { mergeShards } from '../../src/run/merge.js';
 import { MoeEvalError } from '../../src/errors.js';
-import { ROOT, SHARED_DIR, SHARED_PRESENT, SHARED_SKIP_MESSAGE } from '../helpers/fixtures.js';
+import { ROOT, SAMPLE_DATASETS } from '../helpers/fixtures.js';
 import { makeTokenizerModel } from '../helpers/tokenizer-model.js';
 import { runCli } from './cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'moe-eval-shard-'));
 
-/** three real MMLU subjects in the Hendrycks layout: enough samples for 7 shards, quick to run */
+/** three real MMLU subjects in the Hendrycks layout (the committed sample): enough samples for 7 shards, quick to run */
 function smallMmlu(): string {
   const dir = tmp();
   mkdirSync(join(dir, 'test'));
-  for (const s of ['anatomy', 'astronomy', 'virology']) copyFileSync(join(SHARED_DIR, 'datasets', 'mmlu-hendrycks', 'test', `${s}_test.csv`), join(dir, 'test', `${s}_test.csv`));
+  for (const s of ['anatomy', 'astronomy', 'virology']) copyFileSync(join(SAMPLE_DATASETS, 'mmlu-hendrycks', 'test', `${s}_test.csv`), join(dir, 'test', `${s}_test.csv`));
   return dir;
 }
 let DATA: string;
@@ -34,7 +34,7 @@ function comparable(dir: string) {
 }
 const samples = (dir: string) => readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => { const { latency, ...r } = JSON.parse(l); return r; });
 
-describe.skipIf(!SHARED_PRESENT)(`sharding${SHARED_PRESENT ? '' : ` (skipped: ${SHARED_SKIP_MESSAGE})`}`, () => {
+describe('sharding', () => {
   let model: string;
   let loaded: LoadedModel;
   let whole: string;

@@ -1,4 +1,4 @@
-// The task commands end to end on real benchmark files (../shared/datasets) with a tiny random model
+// The task commands end to end on real benchmark rows (the committed samples, test/fixtures/datasets) with a tiny random model
 // carrying the real OLMoE tokenizer: the documented results document, identical documents for
 // identical runs (timing aside), the same numbers from Hugging Face parquet copies, resume after kill -9.
 
@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMmlu } from '../../src/data/index.js';
-import { ROOT, SHARED_DIR, SHARED_PRESENT, SHARED_SKIP_MESSAGE } from '../helpers/fixtures.js';
+import { ROOT, SAMPLE_DATASETS } from '../helpers/fixtures.js';
 import { makeTokenizerModel } from '../helpers/tokenizer-model.js';
 import { runCli } from './cli.js';
 
-const DATA = join(SHARED_DIR, 'datasets');
-if (!SHARED_PRESENT) console.warn(SHARED_SKIP_MESSAGE);
+const DATA = SAMPLE_DATASETS;
 
 /** a results document without its wall-clock fields (TIMING_FIELDS) and the command line */
 function deterministic(doc: Record<string, any>): Record<string, unknown> {
@@ -25,7 +24,7 @@ function deterministic(doc: Record<string, any>): Record<string, unknown> {
 const samplesOf = (dir: string) => readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => { const { latency, ...r } = JSON.parse(l); return r; });
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 
-describe.skipIf(!SHARED_PRESENT)(`task commands on real data${SHARED_PRESENT ? '' : ` (skipped: ${SHARED_SKIP_MESSAGE})`}`, () => {
+describe('task commands on real data', () => {
   let model: string;
   beforeAll(() => {
     model = makeTokenizerModel();
@@ -38,9 +37,10 @@ describe.skipIf(!SHARED_PRESENT)(`task commands on real data${SHARED_PRESENT ? '
     expect(a.status, a.stderr).toBe(0);
     const doc = JSON.parse(a.stdout);
     expect(doc.schema).toBe('moe-eval.results/1');
-    expect(doc.groups).toHaveLength(57);
-    expect(doc.metrics[0]).toMatchObject({ name: 'acc', n: 114, stderrMethod: 'pooled' });
-    expect(doc.dataset).toMatchObject({ label: 'user', kind: 'mmlu', rows: 14079 });
+    // the sample's test split: 6 subjects, each with at least 2 of its 42 records
+    expect(doc.groups).toHaveLength(6);
+    expect(doc.metrics[0]).toMatchObject({ name: 'acc', n: 12, stderrMethod: 'pooled' });
+    expect(doc.dataset).toMatchObject({ label: 'user', kind: 'mmlu', rows: 42 });
     expect(doc.routing.config.strategy).toMatchObject({ id: 'cache-prior', params: { lambda: 0.5, topJ: 0 } });
     expect(doc.routing.summary.missRate).toBeGreaterThan(0);
     expect(doc.latency.prefill.tokens).toBeGreaterThan(0);
@@ -110,7 +110,8 @@ describe.skipIf(!SHARED_PRESENT)(`task commands on real data${SHARED_PRESENT ? '
   });
 
   it('kill -9 then --resume ends with the results of an uninterrupted run', async () => {
-    const args = ['mmlu', '--model', model, '--data', join(DATA, 'mmlu-hendrycks'), '--limit', '4', '--cache', '4', '--strategy', 'cache-prior', '--lambda', '0.5', '--cache-reset', 'never', '--quiet'];
+    // all 42 test records of the sample (no --limit), so that the run can be killed part-way
+    const args = ['mmlu', '--model', model, '--data', join(DATA, 'mmlu-hendrycks'), '--cache', '4', '--strategy', 'cache-prior', '--lambda', '0.5', '--cache-reset', 'never', '--quiet'];
     const whole = join(tmp('moe-eval-run-'), 'whole');
     expect(runCli([...args, '--output', whole]).status).toBe(0);
 
@@ -120,7 +121,7 @@ describe.skipIf(!SHARED_PRESENT)(`task commands on real data${SHARED_PRESENT ? '
     await new Promise<void>((resolve, reject) => {
       const poll = setInterval(() => {
         const n = existsSync(samplesFile) ? readFileSync(samplesFile, 'utf8').split('\n').length - 1 : 0;
-        if (n >= 40) {
+        if (n >= 8) {
           clearInterval(poll);
           child.kill('SIGKILL');
           resolve();
@@ -133,7 +134,7 @@ describe.skipIf(!SHARED_PRESENT)(`task commands on real data${SHARED_PRESENT ? '
     });
     await new Promise((r) => child.on('exit', r));
     const interrupted = readFileSync(samplesFile, 'utf8').trim().split('\n').length;
-    expect(interrupted).toBeLessThan(228);
+    expect(interrupted).toBeLessThan(42);
     const resumed = runCli([...args, '--output', cut, '--resume']);
     expect(resumed.status, resumed.stderr).toBe(0);
     const read = (d: string) => deterministic(JSON.parse(readFileSync(join(d, 'results.json'), 'utf8')));

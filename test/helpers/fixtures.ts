@@ -1,4 +1,4 @@
-// Paths and loaders of the test fixtures (copied from ../shared/fixtures/golden) and of ../shared.
+// Paths and loaders of the test fixtures: the golden checkpoints and the real-data samples.
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const GOLDEN_DIR = join(ROOT, 'test', 'fixtures', 'golden');
-export const SHARED_DIR = resolve(ROOT, '..', 'shared');
-export const SHARED_PRESENT = existsSync(join(SHARED_DIR, 'datasets'));
-export const SHARED_SKIP_MESSAGE = `../shared is absent (looked for ${SHARED_DIR}/datasets): skipping tests on real benchmark data`;
+/** Small byte-exact samples of the real benchmark files, in their original layouts (see its README.md). */
+export const SAMPLE_DATASETS = join(ROOT, 'test', 'fixtures', 'datasets');
 
 export interface Golden {
   name: string;

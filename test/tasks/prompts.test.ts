@@ -1,5 +1,6 @@
-// Prompts equal lm-evaluation-harness's byte for byte on real samples: the expected strings are
-// written out here from lm-eval's task definitions (mmlu/default, gsm8k), not produced by our code.
+// Prompts equal lm-evaluation-harness's byte for byte on real rows (the committed samples of MMLU and
+// GSM8K): the expected strings are written out here from lm-eval's task definitions (mmlu/default,
+// gsm8k), not produced by our code.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,14 +9,13 @@ import { loadGsm8k, loadMmlu } from '../../src/data/index.js';
 import { encodePair, fewshotContext } from '../../src/tasks/prompt.js';
 import { loadTask } from '../../src/tasks/task-config.js';
 import { loadTokenizer } from '../../src/tasks/tokenizer.js';
-import { SHARED_DIR, SHARED_PRESENT, SHARED_SKIP_MESSAGE } from '../helpers/fixtures.js';
+import { SAMPLE_DATASETS } from '../helpers/fixtures.js';
 import { OLMOE_TOKENIZER_DIR } from '../helpers/tokenizer-model.js';
 
-const MMLU = join(SHARED_DIR, 'datasets', 'mmlu-hendrycks');
-const GSM8K = join(SHARED_DIR, 'datasets', 'gsm8k');
-if (!SHARED_PRESENT) console.warn(SHARED_SKIP_MESSAGE);
+const MMLU = join(SAMPLE_DATASETS, 'mmlu-hendrycks');
+const GSM8K = join(SAMPLE_DATASETS, 'gsm8k');
 
-describe.skipIf(!SHARED_PRESENT)(`prompts on real data${SHARED_PRESENT ? '' : ` (skipped: ${SHARED_SKIP_MESSAGE})`}`, () => {
+describe('prompts on real data', () => {
   it('MMLU 0-shot, abstract_algebra test row 0', async () => {
     const task = loadTask('mmlu');
     const doc = (await loadMmlu(MMLU, 'test', { subjects: ['abstract_algebra'] })).rows[0];
