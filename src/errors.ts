@@ -1,4 +1,4 @@
-// Typed errors of the library. Only commands turn them into exit codes (design.md: 2 usage or
+// Typed errors of the library. Only commands turn them into exit codes (docs/design.md: 2 usage or
 // input error, 3 runtime/engine error); everything else throws MoeEvalError with a stable code.
 
 export type ErrorKind = 'usage' | 'input' | 'runtime';

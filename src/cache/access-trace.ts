@@ -1,5 +1,5 @@
 // A growable per-layer trace of routing events (k expert ids each, in cache touch order) plus a
-// counted flag per event: the input of the offline replays (routing-contract.md "Caches": belady
+// counted flag per event: the input of the offline replays (docs/routing-contract.md "Caches": belady
 // "runs as a replay over the trace of original top-k routing"). Reused across reset units.
 // With --cache-reset never a unit is the whole run, so ids are stored in the narrowest integer
 // type that holds an expert id (one byte per access for E ≤ 256).

@@ -1,4 +1,4 @@
-// Belady's offline optimum over a fixed access trace (routing-contract.md "Caches": `belady`):
+// Belady's offline optimum over a fixed access trace (docs/routing-contract.md "Caches": `belady`):
 // evict the resident expert whose next use is farthest away, never used again = infinitely far;
 // the event's own experts are pinned, as in the live caches. Demand paging: it loads only on a miss.
 //

@@ -1,4 +1,4 @@
-// One expert cache of one MoE layer (routing-contract.md "Caches", "One routing event"): the
+// One expert cache of one MoE layer (docs/routing-contract.md "Caches", "One routing event"): the
 // resident set, capacity C, per-event pinning of the event's own experts, and observable loads and
 // evictions (an offloading expert store releases an evicted expert's memory through the listener).
 

@@ -1,4 +1,4 @@
-// First-in-first-out expert cache (routing-contract.md "Caches": `fifo`). Hits do not refresh an
+// First-in-first-out expert cache (docs/routing-contract.md "Caches": `fifo`). Hits do not refresh an
 // expert; the victim is the earliest loaded unpinned one. Loads within one event follow --lru-order.
 
 import { ScanExpertCache } from './expert-cache.js';

@@ -1,4 +1,4 @@
-// Least-frequently-used expert cache (routing-contract.md "Caches": `lfu`, frequency, ties by
+// Least-frequently-used expert cache (docs/routing-contract.md "Caches": `lfu`, frequency, ties by
 // recency). Frequency counts touches while resident: an evicted expert starts again at 1 when it
 // is reloaded (in-cache LFU; a reset forgets all counts). Equal frequency evicts the least recent.
 

@@ -1,4 +1,4 @@
-// Least-recently-used expert cache (routing-contract.md "Caches": `lru`, the paper's policy).
+// Least-recently-used expert cache (docs/routing-contract.md "Caches": `lru`, the paper's policy).
 // Recency is the touch order within an event (--lru-order), so weight-desc-first leaves the
 // strongest expert of a token as the least recent of that token's set.
 

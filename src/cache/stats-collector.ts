@@ -1,4 +1,4 @@
-// Accumulates the live statistics of a run in typed arrays per MoE layer (routing-contract.md "What a
+// Accumulates the live statistics of a run in typed arrays per MoE layer (docs/routing-contract.md "What a
 // run must record"), with nothing allocated per event; toCounts() turns them into the plain,
 // mergeable LiveCounts of stats.ts.
 

@@ -1,4 +1,4 @@
-// The run statistics of routing and expert caches (routing-contract.md "What a run must record").
+// The run statistics of routing and expert caches (docs/routing-contract.md "What a run must record").
 // Raw counts are plain sums, so shards of a run merge by addition (mergeLiveCounts,
 // mergeReplayCounts); rates and means are derived from merged counts only (summarise*).
 

@@ -1,4 +1,4 @@
-// The within-event update order of the expert caches (routing-contract.md "One routing event",
+// The within-event update order of the expert caches (docs/routing-contract.md "One routing event",
 // `--lru-order`): which selected expert a cache touches first. The same order is fifo's load order
 // and lfu's recency tie-break; "selected in descending mixing weight" (the trace) uses the same sort.
 

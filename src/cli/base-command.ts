@@ -1,5 +1,5 @@
 // Shared behaviour of every moe-eval command: --json (the typed result on stdout, nothing else
-// there) and the mapping of errors to exit codes (design.md: 2 usage or input error, 3 runtime).
+// there) and the mapping of errors to exit codes (docs/design.md: 2 usage or input error, 3 runtime).
 
 import { Command } from '@oclif/core';
 import { MoeEvalError } from '../errors.js';

@@ -1,5 +1,6 @@
 // The human-readable summary of a results document printed by the task commands.
 
+import { isAbsolute, join, relative } from 'node:path';
 import { REPLAY_POLICY_IDS } from '../cache/cache-registry.js';
 import type { ResultsDocument } from '../run/results/schema.js';
 import type { MetricResult } from '../scoring/metric-result.js';
@@ -15,10 +16,16 @@ function table(rows: string[][]): string {
 
 const metricRow = (name: string, m: MetricResult): string[] => [name, m.filter ?? '', m.name, num(m.value), m.stderr === null ? 'n/a' : `± ${num(m.stderr)}`, String(m.n)];
 
+/** A path under the working directory as a relative one: shorter, and the same on every machine. */
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
 export function formatResults(r: ResultsDocument, runDir: string): string {
   const out: string[] = [];
-  const data = r.dataset.label === 'embedded' ? `embedded ${r.dataset.kind} set (${r.dataset.path})` : r.dataset.source;
-  out.push(`${r.task.name} (${r.task.numFewshot}-shot) on ${r.model.requested === 'embedded' ? 'the embedded model' : r.model.path} [${r.model.modelType}, ${r.model.experts} experts, top-${r.model.topK}]`);
+  const data = r.dataset.label === 'embedded' ? `embedded ${r.dataset.kind} set (${shortPath(r.dataset.path)})` : r.dataset.source;
+  out.push(`${r.task.name} (${r.task.numFewshot}-shot) on ${r.model.requested === 'embedded' ? 'the embedded model' : shortPath(r.model.path)} [${r.model.modelType}, ${r.model.experts} experts, top-${r.model.topK}]`);
   out.push(`data: ${data}, ${r.samples.evaluated} samples${r.samples.errors ? `, ${r.samples.errors} errors` : ''}`);
   const c = r.routing.config;
   out.push(`routing: ${c.strategy.id}${Object.keys(c.strategy.params).length ? ` ${JSON.stringify(c.strategy.params)}` : ''}; cache: ${c.cache ? `${c.cache.policy}, ${c.cache.capacityExpertsPerLayer} experts/layer, reset ${c.cacheReset}, prefill ${c.prefillCache}` : 'none'}`);
@@ -48,6 +55,6 @@ export function formatResults(r: ResultsDocument, runDir: string): string {
     `modeled on ${m.device}: ${num(m.msPerToken, 2)} ms/token (${num(m.tokensPerSecond, 1)} tokens/s; compute ${num(m.computeMsPerToken, 2)} + expert loads ${num(m.loadMsPerToken, 2)})` +
       (m.speedupVsTopkLru !== null ? `, ${num(m.speedupVsTopkLru, 2)}x vs topk + LRU (${num(m.topkLruMsPerToken, 2)} ms/token)` : ''),
   );
-  out.push(`results: ${runDir}/results.json`);
+  out.push(`results: ${shortPath(join(runDir, 'results.json'))}`);
   return out.join('\n');
 }

@@ -1,5 +1,5 @@
 // `moe-eval logits`: one forward pass over given token ids, printing the logits of every position
-// and every routing decision (design.md command-line contract), with any routing strategy and cache.
+// and every routing decision (the command-line contract in the README), with any routing strategy and cache.
 
 import { Flags } from '@oclif/core';
 import { MoeEvalCommand } from '../cli/base-command.js';

@@ -1,5 +1,5 @@
 // `moe-eval report RUN_DIR… --out reports/leaderboard.md`: the markdown leaderboard with its CSV,
-// JSON and SVG charts, from run directories only (design.md: reports read only results documents).
+// JSON and SVG charts, from run directories only (docs/design.md: reports read only results documents).
 
 import { Args, Flags } from '@oclif/core';
 import { relative } from 'node:path';

@@ -1,4 +1,4 @@
-// Public surface of the dataset readers (issue 4 item 2): normalising loaders per dataset kind,
+// Public surface of the dataset readers: normalising loaders per dataset kind,
 // the DatasetSource interface they return, and the format/cache building blocks beneath them.
 
 export type {

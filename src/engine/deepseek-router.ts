@@ -1,4 +1,4 @@
-// DeepSeek-V2's MoEGate at inference as a RouterRule (routing-contract.md "Strategies": architectures
+// DeepSeek-V2's MoEGate at inference as a RouterRule (docs/routing-contract.md "Strategies": architectures
 // whose router is not softmax-then-top-k define their original ranking and weight rule): softmax
 // scoring, `greedy` or `group_limited_greedy` top-k, routed_scaling_factor / norm_topk_prob.
 // Follows moe_ref.py `deepseek_route` and DeepSeek's modeling_deepseek.py MoEGate.

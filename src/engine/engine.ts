@@ -1,4 +1,4 @@
-// What the task adapters ask of a model (design.md "Engine knows nothing of tasks"): log-likelihoods
+// What the task adapters ask of a model (docs/design.md "The seams"): log-likelihoods
 // of continuations sharing one context, rolling/windowed log-likelihoods, and greedy generation
 // until stop strings. Semantics follow lm-evaluation-harness's HFLM (models/huggingface.py); every
 // forward call is timed by phase so latency can be reported separately for prefill and decode.

@@ -1,4 +1,4 @@
-// Where routed experts come from (design.md "The seams": the store never decides routing).
+// Where routed experts come from (docs/design.md "The seams": the store never decides routing).
 // ResidentExpertStore keeps every expert in memory; OffloadingExpertStore (offload-store.ts) keeps
 // only what the run's cache holds. Both hand out RoutedExperts (float32 or 4-bit).
 

@@ -1,4 +1,4 @@
-// Real expert offloading (issue 6, --offload): only the experts the run's cache holds are in memory.
+// Real expert offloading (--offload): only the experts the run's cache holds are in memory.
 // The routing controller's cache decides residency; its load/evict events reach this store, which
 // reads a loaded expert's tensors from the safetensors files by byte range (widened to float32, and
 // quantised for --quant q4) into buffers freed by an earlier eviction, so memory stays at C experts

@@ -1,4 +1,4 @@
-// 4-bit block quantisation of routed experts (issue 6, --quant q4), in the layout of onnxruntime's
+// 4-bit block quantisation of routed experts (--quant q4, as on-device deployments store them), in the layout of onnxruntime's
 // MatMulNBits contrib op: per output row, blocks of 32 inputs share one float scale; values are
 // unsigned 4-bit q with the default zero point 8, w ≈ (q − 8)·scale, two values per byte, the even
 // element in the low nibble. Symmetric rounding: scale = max|w| / 7 of the block.

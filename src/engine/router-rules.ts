@@ -1,4 +1,4 @@
-// Router rules of the supported architectures (routing-contract.md "Strategies": mixing weights
+// Router rules of the supported architectures (docs/routing-contract.md "Strategies": mixing weights
 // always come from the model's own probabilities of the unmodified logits, post-processed as the
 // model does it). Follows HF's MixtralSparseMoeBlock / Qwen2MoeSparseMoeBlock / OlmoeSparseMoeBlock.
 

@@ -177,7 +177,3 @@ export function f16ToF32(src: Uint16Array, dst: Float32Array): void {
     else dst[i] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
   }
 }
-
-export function bytesPerElement(dtype: string): number {
-  return ITEM_BYTES[dtype] ?? 0;
-}

@@ -1,5 +1,5 @@
 // PhiMoE's sparsemixer at inference (eval mode: no sampling, no jitter) as a RouterRule, with the
-// definition routing-contract.md asks of a router that is not softmax-then-top-k: what the model's
+// definition docs/routing-contract.md asks of a router that is not softmax-then-top-k: what the model's
 // own probabilities, the original ranking and the mixing weights of ANY selected pair are.
 // Follows moe_ref.py `sparsemixer_route` and HF modeling_phimoe.py `sparsemixer` (top-2 only).
 

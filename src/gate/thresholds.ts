@@ -1,5 +1,6 @@
 // The gate's limits (`--max-accuracy-drop 0.01` …), each a number or "off", the noise multiplier
-// `--z` and the latency source. Defaults follow issue 7; parsing errors name the flag.
+// `--z` and the latency source. The defaults suit a CI subset of
+// tens of documents; parsing errors name the flag.
 
 import { usageError } from '../errors.js';
 

@@ -1,4 +1,4 @@
-// Device profiles for modeled latency (issue 6): YAML files with storage read bandwidth and per-read
+// Device profiles for modeled latency: YAML files with storage read bandwidth and per-read
 // latency, DRAM bandwidth and compute throughput. Presets live in devices/ (with their sources);
 // --device takes a preset name or a path to a user file.
 

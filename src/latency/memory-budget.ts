@@ -1,4 +1,4 @@
-// The memory an offloading run needs (issue 6): every dense weight (attention, norms, embeddings,
+// The memory an offloading run needs: every dense weight (attention, norms, embeddings,
 // LM head, routers, shared experts, dense MLPs) in float32, C routed experts per MoE layer in
 // float32 plus one transient expert (a batched prefill runs an expert the cache no longer holds from
 // a buffer of its own), and a fixed overhead for Node.js, onnxruntime, activations and the KV cache. Derives the

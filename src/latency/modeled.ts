@@ -1,4 +1,4 @@
-// Modeled per-token latency on a target device (issue 6): the time to run the active weights
+// Modeled per-token latency on a target device: the time to run the active weights
 // (roofline: the larger of reading them from DRAM and doing their FLOPs) plus, for every expert
 // cache miss, reading that expert from storage (bytes / bandwidth + per-read latency). Loads and
 // compute are not overlapped (a stated simplification). The speed-up is against topk + LRU of the

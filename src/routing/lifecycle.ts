@@ -1,4 +1,4 @@
-// The state-lifecycle options of a run (routing-contract.md "State lifecycle"): when caches reset
+// The state-lifecycle options of a run (docs/routing-contract.md "State lifecycle"): when caches reset
 // (`--cache-reset`) and how prompt tokens are treated (`--prefill-cache`).
 
 import { usageError } from '../errors.js';

@@ -1,4 +1,4 @@
-// The exact `--trace FILE` line of one routing event (routing-contract.md "What a run must record"):
+// The exact `--trace FILE` line of one routing event (docs/routing-contract.md "What a run must record"):
 // {"sample","token","layer","original","selected","weights","hits","resident_before"} in this
 // order; resident_before ascending. Built by concatenation: the line is the only per-event allocation.
 

@@ -1,4 +1,4 @@
-// Where `--trace FILE` lines go (routing-contract.md "What a run must record"): a buffered writer on
+// Where `--trace FILE` lines go (docs/routing-contract.md "What a run must record"): a buffered writer on
 // a file descriptor (fs.writeSync, flushed when the buffer fills and on close), so tracing costs one
 // string per event and a system call per ~64 KiB, and an in-memory sink for tests and tools.
 

@@ -1,4 +1,4 @@
-// The routing seam (routing-contract.md, design.md "The seams"): the engine's MoE layer hands the
+// The routing seam (docs/routing-contract.md, docs/design.md "The seams"): the engine's MoE layer hands the
 // unmodified router logits of one token to an ExpertRouting and gets back the experts to run and
 // their mixing weights. Strategies and caches live behind that interface; the engine never sees them.
 

@@ -1,4 +1,4 @@
-// Task definitions are YAML first (design.md "Tasks"): lm-evaluation-harness's task keys in
+// Task definitions are YAML first (docs/design.md "The seams"): lm-evaluation-harness's task keys in
 // camelCase, validated here with zod and loaded through a registry of the files in tasks/. Output
 // types, dataset kinds and aggregations are ids of their registries, so a new task is a YAML file
 // (plus, at most, one dataset loader).

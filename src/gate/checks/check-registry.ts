@@ -18,6 +18,4 @@ export const CHECKS: readonly CheckDefinition[] = [
   harnessErrorsCheck,
 ];
 
-export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);
-
 export const evaluateChecks = (ctx: GateContext): CheckResult[] => CHECKS.filter((c) => c.applies(ctx)).map((c) => c.evaluate(ctx));

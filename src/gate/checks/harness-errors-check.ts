@@ -1,5 +1,5 @@
 // Harness errors: documents that failed to evaluate are excluded from the paired comparison (a
-// harness failure is never scored as a wrong answer, design.md), so new ones must fail the gate
+// harness failure is never scored as a wrong answer, docs/design.md), so new ones must fail the gate
 // here instead of silently shrinking the sample. Always on.
 
 import type { CheckDefinition } from './check.js';

@@ -1,5 +1,5 @@
-// Quality checks with a noise allowance (issue 7: "a change within noise, judged from the paired
-// stderr, does not fail"). Both use the paired difference over the same documents and fail only if
+// Quality checks with a noise allowance: a change within noise, judged from the paired standard
+// error, does not fail, so CI does not flap on small subsets. Both use the paired difference over the same documents and fail only if
 //   change − limit > z · se
 // where se is the paired standard error of the change (0 when fewer than two pairs).
 

@@ -1,5 +1,6 @@
-// Turns loaded runs into leaderboard rows: picks each run's topk baseline (issue 7: "the topk run of
-// each (task, cache) is the baseline and supplies the LRU rows"), the LRU reference, Δs and speed-ups.
+// Turns loaded runs into leaderboard rows: picks each run's topk baseline (the topk run of the same
+// task and cache size: it is what a cache-aware strategy must beat, and it supplies the LRU rows),
+// the LRU reference, Δs and speed-ups.
 
 import { relative } from 'node:path';
 import { pairSamples, pairedDifference } from '../paired-difference.js';

@@ -1,4 +1,4 @@
-// `cache-prior`, the paper's method (routing-contract.md "Strategies"): z'_i = z_i + λ·Δavg·protected_i,
+// `cache-prior`, the paper's method (docs/routing-contract.md "Strategies"): z'_i = z_i + λ·Δavg·protected_i,
 // then top-k of z'. Δavg is the running mean of max(z) − min(z) over every routed event of this
 // layer in the run, the current one included; it persists across samples (state lives per run).
 //

@@ -1,4 +1,4 @@
-// `cumulative-threshold` (routing-contract.md "Strategies"; the paper's Algorithm 2): as max-rank,
+// `cumulative-threshold` (docs/routing-contract.md "Strategies"; the paper's Algorithm 2): as max-rank,
 // but the candidate window is the smallest prefix of the original ranking whose cumulative original
 // probability is ≥ p. The sum runs in float64 in rank order; if rounding keeps it below p (p = 1),
 // the window is every expert.

@@ -1,4 +1,4 @@
-// `max-rank` (routing-contract.md "Strategies"; the paper's Algorithm 1): keep the original top-J,
+// `max-rank` (docs/routing-contract.md "Strategies"; the paper's Algorithm 1): keep the original top-J,
 // fill the rest with resident experts of original rank ≤ M (1-based), best rank first, then with
 // the best remaining experts in original order. Valid: 0 ≤ J ≤ k ≤ M ≤ E.
 

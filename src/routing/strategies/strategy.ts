@@ -1,4 +1,4 @@
-// The strategy seam behind the routing controller (routing-contract.md "Strategies"): a strategy sees
+// The strategy seam behind the routing controller (docs/routing-contract.md "Strategies"): a strategy sees
 // one event's unmodified logits, the rule's original ranking and the cache snapshot, and picks k
 // distinct experts. It never computes mixing weights (the controller does, from the unmodified z).
 

@@ -1,4 +1,4 @@
-// `topk` (routing-contract.md "Strategies"): the model's own top-k, order[0..k) of the rule's
+// `topk` (docs/routing-contract.md "Strategies"): the model's own top-k, order[0..k) of the rule's
 // ranking. The baseline; it must reproduce the model exactly, so it does nothing else.
 
 import { rejectUnusedParams } from './params.js';

@@ -1,5 +1,5 @@
 // The selection shared by max-rank (Algorithm 1) and cumulative-threshold (Algorithm 2) of the
-// paper, as routing-contract.md "Strategies" words it: keep the original top-J; fill the other k−J
+// paper, as docs/routing-contract.md "Strategies" words it: keep the original top-J; fill the other k−J
 // slots with resident experts inside the candidate window (original positions < windowSize), best
 // rank first; if fewer qualify, fill with the best remaining experts in original rank order.
 
