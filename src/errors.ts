@@ -1,7 +1,10 @@
 // Typed errors of the library. Only commands turn them into exit codes (docs/design.md: 2 usage or
 // input error, 3 runtime/engine error); everything else throws MoeEvalError with a stable code.
 
-export type ErrorKind = 'usage' | 'input' | 'runtime';
+export type ErrorKind = 'usage' | 'input' | 'runtime' | 'interrupted';
+
+/** 2: the user can fix the input; 3: an engine or runtime fault; 130: stopped by Ctrl-C / SIGTERM (the shell's code for SIGINT). */
+const EXIT_CODES: Record<ErrorKind, number> = { usage: 2, input: 2, runtime: 3, interrupted: 130 };
 
 export class MoeEvalError extends Error {
   /** stable machine-readable code, e.g. "safetensors-header-too-large" */
@@ -19,7 +22,7 @@ export class MoeEvalError extends Error {
   }
 
   get exitCode(): number {
-    return this.kind === 'runtime' ? 3 : 2;
+    return EXIT_CODES[this.kind];
   }
 }
 

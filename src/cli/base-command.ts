@@ -12,12 +12,42 @@ export abstract class MoeEvalCommand extends Command {
     process.stderr.write(`${message}\n`);
   }
 
+  /** The command line as results record it: the command, then its arguments. */
+  protected recordedArgv(): string[] {
+    return [...(this.id ? this.id.split(':') : []), ...this.argv];
+  }
+
+  /**
+   * Runs `fn` with a signal that Ctrl-C or SIGTERM aborts: the run finishes the sample in flight,
+   * marks its folder interrupted and stops. A second signal quits at once (the checkpoint written
+   * after every sample keeps what was finished).
+   */
+  protected async interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const onSignal = (name: NodeJS.Signals) => {
+      if (controller.signal.aborted) {
+        process.stderr.write(`\n${name} again: quitting now\n`);
+        process.exit(name === 'SIGTERM' ? 143 : 130);
+      }
+      process.stderr.write(`\n${name}: stopping after the sample in flight (send it again to quit at once)\n`);
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      return await fn(controller.signal);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     let code: number;
     let lines: string[];
     if (err instanceof MoeEvalError) {
       code = err.exitCode;
-      lines = [`Error: ${err.message}`, ...(err.hint ? [`Hint: ${err.hint}`] : [])];
+      lines = [`${err.kind === 'interrupted' ? 'Interrupted' : 'Error'}: ${err.message}`, ...(err.hint ? [`Hint: ${err.hint}`] : [])];
     } else if (err.oclif?.exit !== undefined) {
       // oclif's own flag parsing errors (unknown flag, missing value, bad option): usage errors
       code = err.oclif.exit === 0 ? 0 : 2;

@@ -1,10 +1,12 @@
 // Progress of a run on stderr: a bar with ETA when stderr is a TTY, plain periodic lines otherwise
-// (CI logs), nothing with --quiet.
+// (CI logs), nothing with --quiet. Warnings are not progress: they are printed even then.
 
 import type { RunObserver } from '../run/evaluate.js';
+import type { RunWarning } from '../run/warnings.js';
 
-export function createProgress(label: string, quiet: boolean, stream: NodeJS.WriteStream = process.stderr): RunObserver | undefined {
-  if (quiet) return undefined;
+export function createProgress(label: string, quiet: boolean, stream: NodeJS.WriteStream = process.stderr): RunObserver {
+  const warn = (w: RunWarning) => stream.write(`${stream.isTTY ? '\n' : ''}warning: ${w.message}\n`);
+  if (quiet) return { warn };
   let total = 0;
   let done = 0;
   let resumedFrom = 0;
@@ -19,6 +21,7 @@ export function createProgress(label: string, quiet: boolean, stream: NodeJS.Wri
   };
   const line = () => `${label} ${done}/${total}${errors ? ` (${errors} errors)` : ''} ETA ${eta()}`;
   return {
+    warn,
     start(n, already) {
       total = n;
       done = already;

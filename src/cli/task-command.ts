@@ -81,7 +81,8 @@ export abstract class TaskCommand extends MoeEvalCommand {
     const config = runConfigFromFlags(task, flags, taskSettings);
     // the engine and tokenizer load only when a task runs: keeps every command's startup light
     const { evaluate } = await import('../run/evaluate.js');
-    const { results, runDir } = await evaluate(config, { argv: this.argv, observer: createProgress(task, flags.quiet || this.jsonEnabled()) });
+    const observer = createProgress(task, flags.quiet || this.jsonEnabled());
+    const { results, runDir } = await this.interruptible((signal) => evaluate(config, { argv: this.recordedArgv(), observer, signal }));
     if (!this.jsonEnabled()) this.log(formatResults(results, runDir));
     return results;
   }

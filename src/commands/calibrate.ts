@@ -2,16 +2,17 @@
 // of the model's own routing on a task, and writes it for --delta-avg, so that sharded runs of
 // cache-prior share one fixed Δavg instead of each estimating its own.
 
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { MoeEvalCommand } from '../cli/base-command.js';
 import { modelFlag, threadsFlag } from '../cli/flags.js';
 import { createProgress } from '../cli/progress.js';
+import { usageError } from '../errors.js';
 import { DELTA_AVG_SCHEMA, type DeltaAvgFile } from '../routing/delta-avg-file.js';
 import { runConfig } from '../run/config.js';
-import { ensureWritableDir } from '../run/run-folder.js';
+import { ensureWritableDir } from '../util/writable-dir.js';
 import { taskNames } from '../tasks/task-config.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
 
@@ -25,14 +26,18 @@ export default class Calibrate extends MoeEvalCommand {
     limit: Flags.integer({ description: 'documents to calibrate on (per subject for MMLU)', min: 1 }),
     'num-fewshot': Flags.integer({ min: 0, description: 'few-shot examples (default: the task\'s)' }),
     out: Flags.string({ description: 'calibration file to write', required: true, helpValue: 'FILE' }),
+    force: Flags.boolean({ description: 'replace a file at --out that is not a calibration file', default: false }),
     quiet: Flags.boolean({ default: false, description: 'no progress output' }),
     threads: threadsFlag,
   };
 
   async run(): Promise<DeltaAvgFile> {
     const { args, flags } = await this.parse(Calibrate);
-    // the output's folder is checked before the calibration runs, not after
+    // the output is checked before the calibration runs, not after
     ensureWritableDir(dirname(flags.out), '--out');
+    if (existsSync(flags.out) && !flags.force && !isCalibrationFile(flags.out)) {
+      throw usageError('calibrate-would-overwrite', `--out ${flags.out} exists and is not a calibration file`, 'pass another --out, or --force to replace it');
+    }
     const { withModel } = await import('../run/loaded-model.js');
     const { evaluateLoaded } = await import('../run/evaluate.js');
     const engine = { threads: flags.threads ?? null, precision: 'f32' as const, offload: false, ioBandwidthMBps: null };
@@ -43,7 +48,8 @@ export default class Calibrate extends MoeEvalCommand {
         output: join(mkdtempSync(join(tmpdir(), 'moe-eval-calibrate-')), 'run'), engine,
         routing: { strategy: 'cache-prior', params: { lambda: 0 }, cache: loaded.facts.experts },
       });
-      const { results } = await evaluateLoaded(loaded, config, { argv: this.argv, observer: createProgress(`calibrate ${args.task}`, flags.quiet || this.jsonEnabled()) });
+      const observer = createProgress(`calibrate ${args.task}`, flags.quiet || this.jsonEnabled());
+      const { results } = await this.interruptible((signal) => evaluateLoaded(loaded, config, { argv: this.recordedArgv(), observer, signal }));
       const file: DeltaAvgFile = {
         schema: DELTA_AVG_SCHEMA,
         model: { path: loaded.source.dir, configSha256: loaded.facts.configSha256 },
@@ -55,5 +61,13 @@ export default class Calibrate extends MoeEvalCommand {
       if (!this.jsonEnabled()) this.log(`Δavg of ${file.layers.length} MoE layers over ${file.samples} samples written to ${flags.out}`);
       return file;
     });
+  }
+}
+
+function isCalibrationFile(path: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { schema?: unknown }).schema === DELTA_AVG_SCHEMA;
+  } catch {
+    return false;
   }
 }

@@ -18,7 +18,7 @@ export interface LogitsResult {
 }
 
 export default class Logits extends MoeEvalCommand {
-  static override description = 'Run one forward pass over token ids and print the logits of every position and every routing decision';
+  static override description = 'Run one forward pass over token ids: the logits of every position and every routing decision (--json: all of them; text: each position\'s argmax and top logits, and the experts each layer selected with their weights)';
   static override examples = [
     '<%= config.bin %> logits --model ./tiny-olmoe --tokens 1,2,3 --json',
     '<%= config.bin %> logits --model ./tiny-olmoe --tokens 1,2,3 --strategy cache-prior --lambda 0.5 --top-j 1 --cache 4 --trace t.jsonl --json',
@@ -42,7 +42,8 @@ export default class Logits extends MoeEvalCommand {
       const V = model.spec.vocabSize;
       const outside = tokens.find((t) => t >= V);
       if (outside !== undefined) throw usageError('token-out-of-range', `--tokens: token id ${outside} is not below the model's vocab_size ${V}`, `token ids must be in [0, ${V})`);
-      const controller = createRouting(routingOptions, model.spec, modelFacts(model.checkpoint, model.spec).bytesPerExpert);
+      const facts = modelFacts(model.checkpoint, model.spec);
+      const controller = createRouting(routingOptions, { spec: model.spec, bytesPerExpert: facts.bytesPerExpert, configSha256: facts.configSha256 });
       controller.beginSample(0);
       const routing = new RecordingRouting(controller);
       const flat = await model.forward(tokens, model.newKvCache(tokens.length), routing, { phase: 'prefill', logitsFrom: 0 });
@@ -50,9 +51,11 @@ export default class Logits extends MoeEvalCommand {
       const logits = tokens.map((_, t) => Array.from(flat.subarray(t * V, (t + 1) * V)));
       if (!this.jsonEnabled()) {
         for (let t = 0; t < tokens.length; t++) {
-          const row = logits[t];
-          const best = row.indexOf(Math.max(...row));
-          this.log(`position ${t} token ${tokens[t]}: argmax ${best} (${row[best].toFixed(4)})`);
+          const top = logits[t].map((v, id) => ({ id, v })).sort((a, b) => b.v - a.v || a.id - b.id).slice(0, 5);
+          this.log(`position ${t} token ${tokens[t]}: argmax ${top[0].id}; top logits ${top.map((x) => `${x.id}:${x.v.toFixed(4)}`).join(' ')}`);
+          for (const r of routing.records.filter((r) => r.token === t)) {
+            this.log(`  layer ${r.layer}: experts ${r.selected.map((e, i) => `${e} (${r.weights[i].toFixed(4)})`).join(', ')}`);
+          }
         }
         if (cache.config.cache) this.log(`miss rate ${cache.summary.missRate?.toFixed(4)} (${cache.summary.misses} misses; Belady on the original trace: ${cache.replays?.summary.belady.missRate?.toFixed(4)})`);
       }

@@ -10,12 +10,15 @@ export default class Merge extends MoeEvalCommand {
   static override examples = ['<%= config.bin %> merge runs/shard-0 runs/shard-1 runs/shard-2 --out runs/merged'];
   static override strict = false;
   static override args = { dirs: Args.string({ description: 'shard run directories', required: true }) };
-  static override flags = { out: Flags.string({ description: 'run directory of the merged result', required: true, helpValue: 'RUN_DIR' }) };
+  static override flags = {
+    out: Flags.string({ description: 'run folder of the merged result (a new folder: never one of the shards)', required: true, helpValue: 'RUN_DIR' }),
+    force: Flags.boolean({ description: 'replace a run at --out that merge did not write', default: false }),
+  };
 
   async run(): Promise<ResultsDocument> {
     const { argv, flags } = await this.parse(Merge);
     const { mergeShards } = await import('../run/merge.js');
-    const doc = mergeShards(argv as string[], flags.out, this.argv);
+    const doc = mergeShards(argv as string[], flags.out, this.recordedArgv(), flags.force);
     if (!this.jsonEnabled()) {
       this.log(formatResults(doc, flags.out));
       const m = doc.run.merge!;

@@ -11,7 +11,8 @@ export default class Perplexity extends TaskCommand {
   static override flags = {
     ...taskFlags,
     protocol: Flags.string({ description: 'windows: non-overlapping windows scored on their own (the paper); rolling: lm-eval\'s rolling windows per document', options: ['windows', 'rolling'] }),
-    window: Flags.integer({ description: 'tokens per window (default 1024)', min: 2 }),
+    window: Flags.integer({ description: 'tokens per window (default 1024); at most the model\'s positions', min: 2 }),
+    'allow-long-window': Flags.boolean({ description: 'score windows longer than the model\'s positions (max_position_embeddings), with a warning', default: false }),
   };
 
   async run(): Promise<ResultsDocument> {
@@ -19,6 +20,7 @@ export default class Perplexity extends TaskCommand {
     const settings: Record<string, unknown> = {};
     if (flags.protocol) settings.protocol = flags.protocol;
     if (flags.window) settings.window = flags.window;
+    if (flags['allow-long-window']) settings.allowLongWindow = true;
     return this.runTask('perplexity', flags, settings);
   }
 }

@@ -1,4 +1,4 @@
-// `moe-eval report RUN_DIR… --out reports/leaderboard.md`: the markdown leaderboard with its CSV,
+// `moe-eval report RUN_DIR… [--out FILE]`: the markdown leaderboard with its CSV,
 // JSON and SVG charts, from run directories only (docs/design.md: reports read only results documents).
 
 import { Args, Flags } from '@oclif/core';
@@ -14,6 +14,7 @@ export default class Report extends MoeEvalCommand {
   static override description =
     'Write a markdown leaderboard of runs (accuracy or perplexity, Δ vs topk, miss rate, Δ vs LRU, Belady, ms/token, speed-up, Pareto marks) with SVG charts, CSV and JSON beside it';
   static override examples = [
+    '<%= config.bin %> report reports/sweep',
     '<%= config.bin %> report runs/mmlu-* --out reports/leaderboard.md',
     '<%= config.bin %> report runs/ --out reports/leaderboard.md --sort task,cache,miss-rate',
     '<%= config.bin %> report runs/a runs/b --out /tmp/lb.md --charts none --formats markdown --json',
@@ -23,7 +24,8 @@ export default class Report extends MoeEvalCommand {
     runs: Args.string({ description: 'run directories (results.json + samples.jsonl), or directories searched for them', required: true, name: 'RUN_DIR' }),
   };
   static override flags = {
-    out: Flags.string({ description: 'markdown file to write; CSV, JSON and "<name>-charts/" go beside it', default: 'reports/leaderboard.md', helpValue: 'FILE' }),
+    out: Flags.string({ description: 'markdown file to write; CSV, JSON and "<name>-charts/" go beside it (default: leaderboard.md in the folder that holds the runs)', helpValue: 'FILE' }),
+    force: Flags.boolean({ description: 'replace files at --out that moe-eval report did not write', default: false }),
     sort: Flags.string({ description: `sort keys, each KEY or KEY:asc|desc; keys: ${SORT_KEY_IDS.join(', ')}`, default: DEFAULT_SORT, helpValue: 'KEYS' }),
     charts: Flags.string({ description: `charts to draw: all, none, or ids (${CHART_IDS.join(', ')})`, default: 'all', helpValue: 'IDS' }),
     formats: Flags.string({ description: `files to write: ${REPORTER_IDS.join(', ')}`, default: REPORTER_IDS.join(','), helpValue: 'IDS' }),
@@ -33,7 +35,8 @@ export default class Report extends MoeEvalCommand {
     const { argv, flags } = await this.parse(Report);
     const runs = argv as string[];
     if (runs.length === 0) throw usageError('no-runs', 'report: name at least one RUN_DIR', 'e.g. moe-eval report runs/* --out reports/leaderboard.md');
-    const result = writeReport(runs, flags.out, { sort: flags.sort, charts: flags.charts, formats: flags.formats });
+    const result = writeReport(runs, { out: flags.out, force: flags.force, sort: flags.sort, charts: flags.charts, formats: flags.formats });
+    for (const s of result.skipped) this.note(`left out: ${s.reason}`);
     if (!this.jsonEnabled()) {
       const rel = (f: string) => relative(process.cwd(), f) || f;
       const docs = result.files.filter((f) => !f.endsWith('.svg')).map(rel);

@@ -65,7 +65,7 @@ export default class Sweep extends MoeEvalCommand {
       STRATEGY_PARAM_KEYS.map((k) => [k, list(STRATEGY_PARAMS[k].flag, values[STRATEGY_PARAMS[k].flag] as string | undefined).map((s) => parseParam(k, s))]),
     ) as Record<StrategyParamKey, number[]>;
     const { runSweep } = await import('../run/sweep.js');
-    const runs: SweepRun[] = await runSweep(
+    const runs: SweepRun[] = await this.interruptible((signal) => runSweep(
       {
         grid: { tasks, caches: integers('cache', flags.cache), strategies, params },
         output: flags.output,
@@ -84,11 +84,12 @@ export default class Sweep extends MoeEvalCommand {
         },
       },
       {
-        argv: this.argv,
+        argv: this.recordedArgv(),
+        signal,
         observer: (p) => createProgress(p.id, flags.quiet || this.jsonEnabled()),
         onPoint: (r) => !this.jsonEnabled() && this.note(`${r.point.id}: ${r.status === 'skipped' ? 'already complete, skipped' : 'done'} (${r.runDir})`),
       },
-    );
+    ));
     if (!this.jsonEnabled()) this.log(`${runs.length} runs in ${flags.output}; make the leaderboard with: moe-eval report ${flags.output} --out ${flags.output}/leaderboard.md`);
     return { output: flags.output, runs: runs.map((r) => ({ id: r.point.id, runDir: r.runDir, status: r.status })) };
   }

@@ -3,6 +3,7 @@
 // they build. Ids and parameter names come from the registries; only the CLI knows the flag spelling.
 
 import { z } from 'zod';
+import { usageError } from '../errors.js';
 import { CACHE_POLICY_IDS, DEFAULT_CACHE_POLICY } from '../cache/cache-registry.js';
 import { DEFAULT_UPDATE_ORDER, UPDATE_ORDERS } from '../cache/update-order.js';
 import { moeLayerIndices, type ModelSpec } from '../engine/spec.js';
@@ -32,9 +33,19 @@ export const routingOptionsSchema = z.object({
 });
 export type RoutingOptions = z.infer<typeof routingOptionsSchema>;
 
-/** The controller of one run: `cache` overrides options.cache (e.g. derived from a memory limit). */
-export function createRouting(options: RoutingOptions, spec: ModelSpec, bytesPerExpert: number, listener?: RoutingCacheListener, cache = options.cache): RoutingController {
-  const deltaAvg = options.deltaAvg === null ? null : { source: options.deltaAvg, layers: readDeltaAvgFile(options.deltaAvg).layers };
+/** The model a controller routes for: its spec, the bytes a miss moves, and the hash a calibration must match. */
+export interface RoutingTarget {
+  spec: ModelSpec;
+  bytesPerExpert: number;
+  configSha256: string;
+}
+
+/** The controller of one run; `cache` overrides options.cache (e.g. derived from a memory limit). */
+export function createRouting(options: RoutingOptions, target: RoutingTarget, extra: { listener?: RoutingCacheListener; cache?: number | null } = {}): RoutingController {
+  const { spec, bytesPerExpert, configSha256 } = target;
+  const cache = extra.cache === undefined ? options.cache : extra.cache;
+  const listener = extra.listener;
+  const deltaAvg = options.deltaAvg === null ? null : calibration(options.deltaAvg, configSha256);
   return new RoutingController({
     rule: spec.moe.router,
     moeLayers: moeLayerIndices(spec),
@@ -49,4 +60,17 @@ export function createRouting(options: RoutingOptions, spec: ModelSpec, bytesPer
     listener: listener ?? null,
     deltaAvg,
   });
+}
+
+/** A calibration file's Δavg, refused when it was measured on another model (its config.json differs). */
+function calibration(path: string, configSha256: string): { source: string; layers: { layer: number; deltaAvg: number }[] } {
+  const file = readDeltaAvgFile(path);
+  if (file.model.configSha256 !== configSha256) {
+    throw usageError(
+      'delta-avg-other-model',
+      `--delta-avg ${path} was calibrated on another model (${file.model.path}, config sha256 ${file.model.configSha256.slice(0, 12)}…; this model's is ${configSha256.slice(0, 12)}…)`,
+      'calibrate this model with `moe-eval calibrate TASK --model … --out FILE`',
+    );
+  }
+  return { source: path, layers: file.layers };
 }

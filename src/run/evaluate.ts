@@ -20,12 +20,15 @@ import { resultsHeader, shardBlock } from './results/header.js';
 import type { ResultsDocument, SampleRecord } from './results/schema.js';
 import { RunFolder, type ResumeState } from './run-folder.js';
 import { inShard } from './shard.js';
+import { dataWarnings, type RunWarning } from './warnings.js';
 
 /** Progress of a run, e.g. the CLI's progress bar. */
 export interface RunObserver {
   start?(total: number, alreadyDone: number): void;
   sample?(record: SampleRecord): void;
   finish?(): void;
+  /** questionable input, as soon as it is found (also kept in the results) */
+  warn?(warning: RunWarning): void;
 }
 
 export interface RunContext {
@@ -34,6 +37,10 @@ export interface RunContext {
   observer?: RunObserver;
   /** with resume: a folder whose run of the same configuration is complete is returned as it is */
   reuseComplete?: boolean;
+  /** aborted (Ctrl-C, SIGTERM): the sample in flight finishes, the run is marked interrupted and stops */
+  signal?: AbortSignal;
+  /** how to continue an interrupted run; default: the recorded command line with --resume */
+  continueHint?: string;
 }
 
 export interface RunOutcome {
@@ -61,14 +68,17 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
   if (loaded.offload && cache === null) throw usageError('offload-needs-cache', '--offload needs --cache C or --memory-limit SIZE: the cache decides which experts stay in memory', 'add --cache or --memory-limit');
   loaded.offload?.reset();
   const maxLength = model.spec.maxPositionEmbeddings ?? 2048;
-  const allUnits = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: config.limit, maxLength, settings });
+  const warnings: RunWarning[] = dataWarnings(data.identity);
+  const warn = (code: string, message: string) => warnings.push({ code, message });
+  const allUnits = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: config.limit, maxLength, settings, warn });
   const units = allUnits.filter((u) => inShard(u.index, config.shard));
   const bytesPerExpert = expertBytes(model.spec, loaded.precision, facts.bytesPerExpert);
-  const controller = createRouting(config.routing, model.spec, bytesPerExpert, loaded.offload ?? undefined, cache);
+  const controller = createRouting(config.routing, { spec: model.spec, bytesPerExpert, configSha256: facts.configSha256 }, { listener: loaded.offload ?? undefined, cache });
 
   const engineConfig = { ...config, engine: loaded.engine };
   const header = resultsHeader({ config: engineConfig, task, numFewshot, settings, cache, data, source, facts, argv: context.argv ?? [] });
   if (config.shard) header.shard = shardBlock(header, config.shard, allUnits.length);
+  header.warnings = warnings;
 
   const folder = new RunFolder(config.output ?? defaultRunDir(task, config, cache));
   folder.acquire();
@@ -83,21 +93,28 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
     // an offloading store holds what the restored caches hold
     for (const { layer, expert } of controller.residentExperts()) loaded.offload?.onLoad(layer, expert);
     folder.begin(resumed, config.routing.cacheReset === 'never', { ...header, note: 'partial: the run has not finished' });
+    for (const w of warnings) context.observer?.warn?.(w);
 
     const engine = new Engine(model);
     const records = [...resumed.done];
     context.observer?.start?.(units.length, records.length);
     for (const unit of units.slice(records.length)) {
+      if (context.signal?.aborted) {
+        folder.writeResults({ ...header, run: { ...header.run, status: 'interrupted' }, samples: { total: units.length, evaluated: records.length }, note: 'interrupted: continue with the same flags and --resume' });
+        throw interrupted(folder.dir, records.length, units.length, context.continueHint ?? resumeCommand(context.argv ?? []));
+      }
       controller.beginSample(unit.docId);
       const first = engine.timings.length;
       let values: Record<string, number> = {};
       let log: Record<string, unknown> | undefined;
+      let truncatedTokens = 0;
       let error: string | null = null;
       const before = controller.totals();
       try {
         const outcome = await unit.run(engine, controller);
         values = outcome.values;
         log = config.logSamples ? outcome.log : undefined;
+        truncatedTokens = outcome.truncatedTokens ?? 0;
       } catch (e) {
         if (e instanceof MoeEvalError && e.kind !== 'runtime') throw e;
         error = (e as Error).message; // a harness failure on one sample: recorded, never scored as wrong
@@ -113,6 +130,7 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
         values,
         error,
         routing: { events: after.events - before.events, accesses: after.accesses - before.accesses, misses: after.misses - before.misses },
+        ...(truncatedTokens > 0 ? { contextTruncatedTokens: truncatedTokens } : {}),
         latency: { prefillTokens: sumOf(prefill.map((t) => t.tokens)), prefillMs: sumOf(prefill.map((t) => t.ms)), decodeMs: timings.filter((t) => t.phase === 'decode').map((t) => t.ms) },
         ...(log ? { log } : {}),
       };
@@ -129,6 +147,7 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
       run: { status: 'complete', finishedAt: new Date().toISOString() },
     });
     folder.writeResults(results);
+    for (const w of results.warnings?.slice(warnings.length) ?? []) context.observer?.warn?.(w);
     return { results, runDir: folder.dir, status: 'done' };
   } finally {
     controller.finish();
@@ -137,6 +156,14 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
 }
 
 const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** The run stopped between samples on a signal; everything finished is in its folder. */
+function interrupted(dir: string, done: number, total: number, hint: string): MoeEvalError {
+  return new MoeEvalError('interrupted', 'run-interrupted', `interrupted after ${done} of ${total} samples; ${dir} keeps them`, hint);
+}
+
+const resumeCommand = (argv: string[]) =>
+  argv.length ? `continue with: moe-eval ${[...argv, ...(argv.includes('--resume') ? [] : ['--resume'])].join(' ')}` : 'continue with the same flags and --resume';
 
 /** Peak memory and, when offloading, what the store read (measured: a timing-like field). */
 function memoryReport(loaded: LoadedModel, cache: number | null): Record<string, unknown> {

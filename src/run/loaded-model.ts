@@ -1,6 +1,8 @@
 // A model loaded for evaluation, with what every run on it needs (its facts, tokenizer, the
 // offloading store when experts live on disk); a sweep loads it once for all of its runs.
 
+import { join } from 'node:path';
+import { inputError } from '../errors.js';
 import { modelFacts, type ModelFacts } from '../engine/inspect.js';
 import { MoeModel } from '../engine/model.js';
 import { resolveModel, type ModelSource } from '../engine/model-source.js';
@@ -38,6 +40,14 @@ export async function loadModel(model: string | null, engine: EngineOptions): Pr
   });
   try {
     const tokenizer = await loadTokenizer(source.dir, loaded.spec.eosTokenIds);
+    // caught here, before any run folder exists, rather than at the first token of a sample
+    if (tokenizer.maxTokenId >= loaded.spec.vocabSize) {
+      throw inputError(
+        'tokenizer-vocab-mismatch',
+        `${join(source.dir, 'tokenizer.json')} has token ids up to ${tokenizer.maxTokenId}, but ${join(source.dir, 'config.json')} has vocab_size ${loaded.spec.vocabSize}`,
+        'the tokenizer belongs to another model: put the model\'s own tokenizer.json beside its weights',
+      );
+    }
     return { source, model: loaded, offload: store, precision, engine, facts: modelFacts(loaded.checkpoint, loaded.spec), tokenizer, loadMs: performance.now() - t0 };
   } catch (e) {
     await loaded.release();

@@ -3,12 +3,15 @@
 // statistic is recomputed from them and from the shards' mergeable routing counts with the code
 // that builds an unsharded result; state that crosses samples marks the result as not identical.
 
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve, sep } from 'node:path';
 import { inputError, usageError } from '../errors.js';
 import { REPLAY_POLICY_IDS, mergeLiveCounts, mergeReplayCounts, summariseLive, summariseReplay, type RoutingRunReport } from '../routing/index.js';
 import { loadTask } from '../tasks/task-config.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file.js';
+import { describeDifference, firstDifference } from '../util/first-difference.js';
+import { ensureWritableDir } from '../util/writable-dir.js';
+import { DERIVED_WARNING_CODES } from './warnings.js';
 import { assembleResults } from './results/assemble.js';
 import { loadResults, loadSamples } from './results/read.js';
 import { RESULTS_FILE, SAMPLES_FILE, type ResultsDocument, type SampleRecord } from './results/schema.js';
@@ -24,8 +27,35 @@ function readShard(dir: string): ShardRun {
   if (!existsSync(path)) throw inputError('merge-missing-results', `${path} does not exist`, 'pass the --output directories of the shard runs');
   const doc = loadResults(path);
   if (!doc.shard) throw usageError('merge-not-a-shard', `${dir} is not a shard result (run without --shard)`, 'merge only runs made with --shard I/N');
-  if (doc.run.status !== 'complete') throw usageError('merge-incomplete-shard', `${dir}: shard ${doc.shard.index}/${doc.shard.count} has not finished`, 'finish it (rerun with --resume) before merging');
   return { dir, doc, samples: loadSamples(join(dir, SAMPLES_FILE)) };
+}
+
+/** What the shards of one run share (the content of their runIdentity hash), to name what differs. */
+function shardIdentity(doc: ResultsDocument) {
+  const { task, config, dataset, model } = doc;
+  return { task, config, dataset: { kind: dataset.kind, split: dataset.split, sha256: dataset.sha256, rows: dataset.rows }, model: { configSha256: model.configSha256, weightFiles: model.weightFiles.map((w) => ({ file: basename(w.path), sizeBytes: w.sizeBytes })) } };
+}
+
+/**
+ * The merged run goes to a folder of its own: never one of its shards (or inside one), and never over
+ * a run that a merge did not write unless forced.
+ */
+function checkOut(out: string, dirs: readonly string[], force: boolean): string {
+  const abs = resolve(out);
+  const input = dirs.map((d) => resolve(d)).find((d) => abs === d || abs.startsWith(`${d}${sep}`));
+  if (input) throw usageError('merge-out-is-input', `--out ${out} is the shard folder ${input} (or inside it): merging would destroy it`, 'pass a new folder to --out');
+  const results = join(abs, RESULTS_FILE);
+  const holdsRun = existsSync(results) || existsSync(join(abs, SAMPLES_FILE));
+  if (holdsRun && !force) {
+    let merged = false;
+    try {
+      merged = Boolean((JSON.parse(readFileSync(results, 'utf8')) as { run?: { merge?: unknown } }).run?.merge);
+    } catch {
+      merged = false;
+    }
+    if (!merged) throw usageError('merge-out-holds-run', `--out ${out} already holds a run that merge did not write`, 'pass a new folder to --out, or --force to replace it');
+  }
+  return ensureWritableDir(abs, '--out');
 }
 
 /** Refuses shards of different runs, and missing or duplicated shards, naming them. */
@@ -33,7 +63,13 @@ function checkShards(shards: ShardRun[]): number {
   const identities = new Map<string, string[]>();
   for (const s of shards) identities.set(s.doc.shard!.runIdentity, [...(identities.get(s.doc.shard!.runIdentity) ?? []), s.dir]);
   if (identities.size > 1) {
-    throw usageError('merge-different-runs', `the shards belong to ${identities.size} different runs: ${[...identities.values()].map((d) => `[${d.join(', ')}]`).join(' vs ')}`, 'merge the shards of one run (same task, model, data and flags)');
+    const other = shards.find((s) => s.doc.shard!.runIdentity !== shards[0].doc.shard!.runIdentity)!;
+    const diff = firstDifference(shardIdentity(shards[0].doc), shardIdentity(other.doc));
+    throw usageError(
+      'merge-different-runs',
+      `the shards belong to ${identities.size} different runs: ${[...identities.values()].map((d) => `[${d.join(', ')}]`).join(' vs ')}${diff ? `; ${describeDifference(diff, `in ${shards[0].dir}`, `in ${other.dir}`)}` : ''}`,
+      'merge the shards of one run (same task, model, data and flags)',
+    );
   }
   const count = shards[0].doc.shard!.count;
   const byIndex = new Map<number, string[]>();
@@ -80,8 +116,9 @@ function nonIdentityReasons(doc: ResultsDocument): string[] {
   return reasons;
 }
 
-export function mergeShards(dirs: string[], out: string, argv: string[]): ResultsDocument {
+export function mergeShards(dirs: string[], out: string, argv: string[], force = false): ResultsDocument {
   if (dirs.length === 0) throw usageError('merge-nothing', 'no shard directories given', 'pass the --output directories of every shard');
+  const outDir = checkOut(out, dirs, force);
   const shards = dirs.map((d) => readShard(resolve(d)));
   const count = checkShards(shards);
   shards.sort((a, b) => a.doc.shard!.index - b.doc.shard!.index);
@@ -103,7 +140,8 @@ export function mergeShards(dirs: string[], out: string, argv: string[]): Result
   const { shard: _shard, metrics: _m, groups: _g, routing: _r, latency: _l, memory: _mem, modeled, samples: _s, ...header } = first;
   const now = new Date().toISOString();
   const doc = assembleResults({
-    header: { ...header, run: { ...first.run, createdAt: now, finishedAt: now, argv } },
+    // warnings derived from samples and metrics are derived again from the merged ones
+    header: { ...header, warnings: (first.warnings ?? []).filter((w) => !(DERIVED_WARNING_CODES as readonly string[]).includes(w.code)), run: { ...first.run, createdAt: now, finishedAt: now, argv } },
     task,
     settings: first.config.settings,
     records,
@@ -115,7 +153,7 @@ export function mergeShards(dirs: string[], out: string, argv: string[]): Result
     sizes: modeled!.inputs.sizes,
     run: { status: 'complete', merge: { shards: count, dirs: shards.map((s) => s.dir), identicalToUnsharded: reasons.length === 0, reasons } },
   });
-  writeFileAtomic(join(out, SAMPLES_FILE), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-  writeJsonAtomic(join(out, RESULTS_FILE), doc);
+  writeFileAtomic(join(outDir, SAMPLES_FILE), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  writeJsonAtomic(join(outDir, RESULTS_FILE), doc);
   return doc;
 }

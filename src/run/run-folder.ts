@@ -4,12 +4,13 @@
 // atomically, and the order of writes after each sample (trace segments, sample, checkpoint) lets a
 // resume drop a sample written after the last checkpoint and evaluate it again.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import type { RoutingCheckpoint, TraceSegment } from '../routing/index.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
 import { describeDifference, firstDifference } from '../util/first-difference.js';
+import { ensureWritableDir } from '../util/writable-dir.js';
 import { SampleJournal } from './journal.js';
 import { RESULTS_FILE, SAMPLES_FILE, type ResultsDocument, type SampleRecord } from './results/schema.js';
 import { RunLock } from './run-lock.js';
@@ -36,17 +37,6 @@ export interface ResumeState {
   checkpoint: RoutingCheckpoint | null;
   /** the folder's results document when its run is complete */
   complete: ResultsDocument | null;
-}
-
-/** mkdir -p with the flag that named the folder in the error, before any work is done. */
-export function ensureWritableDir(dir: string, flag: string): string {
-  const abs = resolve(dir);
-  try {
-    mkdirSync(abs, { recursive: true });
-  } catch (e) {
-    throw usageError('output-unwritable', `${flag} ${dir}: cannot create the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, `pass a writable ${flag} path`);
-  }
-  return abs;
 }
 
 export class RunFolder {

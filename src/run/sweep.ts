@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 import pLimit from 'p-limit';
-import { usageError } from '../errors.js';
+import { MoeEvalError, usageError } from '../errors.js';
 import { createRouting } from '../routing/options.js';
 import { STRATEGY_PARAMS, type StrategyParamKey, type StrategyParams } from '../routing/strategies/params.js';
 import { getStrategy, type StrategyId } from '../routing/strategy-registry.js';
@@ -77,9 +77,13 @@ export interface SweepRun {
 
 export interface SweepContext {
   argv?: string[];
+  /** aborted: every point stops after its sample in flight, and the sweep with them */
+  signal?: AbortSignal;
   observer?: (point: SweepPoint) => RunObserver | undefined;
   onPoint?: (run: SweepRun) => void;
 }
+
+const CONTINUE_SWEEP = 'rerun the same sweep: complete points are kept, an interrupted one resumes';
 
 function pointConfig(point: SweepPoint, sweep: SweepConfig): RunConfig {
   const base = runConfig({ ...sweep.base, task: point.task });
@@ -92,17 +96,23 @@ export async function runSweep(sweep: SweepConfig, context: SweepContext = {}): 
   const base = runConfig({ ...sweep.base, task: sweep.grid.tasks[0] ?? '' });
   return withModel(base.model, base.engine, async (loaded) => {
     // every point's options are checked before anything runs: a bad grid fails fast (exit 2)
-    for (const c of configs) createRouting({ ...c.routing, trace: null }, loaded.model.spec, loaded.facts.bytesPerExpert).finish();
+    for (const c of configs) createRouting({ ...c.routing, trace: null }, { spec: loaded.model.spec, bytesPerExpert: loaded.facts.bytesPerExpert, configSha256: loaded.facts.configSha256 }).finish();
     const limit = pLimit(sweep.concurrency);
-    return Promise.all(
+    // every point settles before the model is released, even when one of them fails
+    const settled = await Promise.allSettled(
       points.map((point, i) =>
         limit(async (): Promise<SweepRun> => {
-          const outcome = await evaluateLoaded(loaded, configs[i], { argv: context.argv, observer: context.observer?.(point), reuseComplete: true });
+          // a point not started yet gets no folder: the rerun starts it
+          if (context.signal?.aborted) throw new MoeEvalError('interrupted', 'sweep-interrupted', `interrupted before ${point.id}`, CONTINUE_SWEEP);
+          const outcome = await evaluateLoaded(loaded, configs[i], { argv: context.argv, observer: context.observer?.(point), reuseComplete: true, signal: context.signal, continueHint: CONTINUE_SWEEP });
           const run: SweepRun = { point, runDir: outcome.runDir, status: outcome.status };
           context.onPoint?.(run);
           return run;
         }),
       ),
     );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<SweepRun>).value);
   });
 }

@@ -15,6 +15,8 @@ export interface TextTokenizer {
   eosToken: string | null;
   /** what lm-eval uses as the prefix of an empty context: the EOT (eos) token, else BOS */
   prefixTokenId: number;
+  /** the largest id the tokenizer can produce (vocabulary and added tokens) */
+  maxTokenId: number;
 }
 
 export async function loadTokenizer(modelDir: string, configEosIds: number[] = []): Promise<TextTokenizer> {
@@ -34,7 +36,10 @@ export async function loadTokenizer(modelDir: string, configEosIds: number[] = [
   const eosTokenIds = [...new Set([...(eos !== undefined && eos !== null ? [eos] : []), ...configEosIds])];
   const prefix = eosTokenIds[0] ?? (tok.bos_token_id as number | undefined);
   if (prefix === undefined) throw inputError('tokenizer-no-eos', `${modelDir}: the tokenizer has neither an eos nor a bos token`, 'lm-eval needs one as the prefix of empty contexts');
+  let maxTokenId = -1;
+  for (const id of tok.get_vocab().values()) if (id > maxTokenId) maxTokenId = id;
   return {
+    maxTokenId,
     encode: (text) => tok.encode(text, { add_special_tokens: false }),
     decode: (ids) => tok.decode(ids, { skip_special_tokens: false }),
     eosTokenIds,

@@ -40,11 +40,14 @@ describe('moe-eval gate (CLI)', () => {
     const malformed = runCli(['gate', '--baseline', join(dir, 'bad.json'), '--results', sweepRun('mmlu-topk-c8'), '--json']);
     expect(malformed.status).toBe(2);
     expect(JSON.parse(malformed.stdout).error.code).toBe('baseline-malformed');
-    const partial = join(GATE_DIR, 'mmlu-cache-prior-l0.25-c8-partial');
-    const mismatch = runCli(['gate', '--baseline', BASELINE, '--results', partial]);
+    const other = join(GATE_DIR, 'mmlu-cache-prior-l0.25-c8-other-docs');
+    const mismatch = runCli(['gate', '--baseline', BASELINE, '--results', other]);
     expect(mismatch.status).toBe(2);
     expect(mismatch.stderr).toContain('evaluated different samples');
-    expect(mismatch.stderr).toContain(partial);
+    expect(mismatch.stderr).toContain(other);
+    const partial = runCli(['gate', '--baseline', BASELINE, '--results', join(GATE_DIR, 'mmlu-cache-prior-l0.25-c8-partial')]);
+    expect(partial.status).toBe(2);
+    expect(partial.stderr).toContain('the run is partial (30 of 40 samples), not complete');
   });
 
   it('--update-baseline writes a baseline file the gate then reads', () => {

@@ -152,13 +152,21 @@ describe('gate verdicts', () => {
 
 describe('gate input errors (exit 2)', () => {
   it('refuses runs over different samples, naming both sides', () => {
-    const partial = join(GATE_DIR, 'mmlu-cache-prior-l0.25-c8-partial');
-    const e = errorOf(() => gate(COMMITTED_BASELINE, [partial]));
+    const other = join(GATE_DIR, 'mmlu-cache-prior-l0.25-c8-other-docs');
+    const e = errorOf(() => gate(COMMITTED_BASELINE, [other]));
     expect(e.code).toBe('gate-samples-mismatch');
     expect(e.exitCode).toBe(2);
     expect(e.message).toContain(COMMITTED_BASELINE);
-    expect(e.message).toContain(partial);
+    expect(e.message).toContain(other);
     expect(e.message).toMatch(/10 docIds only in the baseline/);
+  });
+
+  it('refuses a run that is not complete, and says so', () => {
+    const partial = join(GATE_DIR, 'mmlu-cache-prior-l0.25-c8-partial');
+    const e = errorOf(() => gate(COMMITTED_BASELINE, [partial]));
+    expect(e.code).toBe('run-incomplete');
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toContain(`${partial}: the run is partial (30 of 40 samples), not complete`);
   });
 
   it('refuses a different task or dataset', () => {
@@ -205,7 +213,9 @@ describe('baselines', () => {
     expect(second.previous?.strategy).toBe('topk');
     expect(second.current.strategy).toBe('cache-prior λ=0.25');
     expect(readBaselineFile(file).routing.strategy.id).toBe('cache-prior');
-    expect(errorOf(() => updateBaseline(file, join(GATE_DIR, 'mmlu-cache-prior-l0.25-c8-partial'))).code).toBe('baseline-run-partial');
+    const partial = errorOf(() => updateBaseline(file, join(GATE_DIR, 'mmlu-cache-prior-l0.25-c8-partial')));
+    expect(partial.code).toBe('run-incomplete');
+    expect(partial.message).toContain('the run is partial (30 of 40 samples)');
   });
 
   it('appends the verdict to $GITHUB_STEP_SUMMARY', () => {

@@ -2,6 +2,7 @@
 // (markdown, CSV, JSON) and every chart renders. Plain JSON data, raw numbers, no formatting.
 
 import type { CachePolicyId } from '../../cache/cache-registry.js';
+import type { RunStatus } from '../../run/results/schema.js';
 import type { MetricKind } from '../primary-metric.js';
 import type { ModeledSummary, MsPerToken } from '../run-latency.js';
 
@@ -50,7 +51,7 @@ export interface LeaderboardRow {
   speedup: { value: number; source: 'modeled' | 'measured' } | null;
   pareto: boolean;
   perLayer: { layer: number; missRate: number | null; lruReplay: number | null; belady: number | null }[];
-  status: 'complete' | 'partial';
+  status: RunStatus;
   samples: { evaluated: number; total: number; errors: number };
   createdAt: string;
   toolVersion: string;

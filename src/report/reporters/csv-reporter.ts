@@ -57,9 +57,11 @@ function cell(v: Cell): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+const HEADER = COLUMNS.map(([name]) => name).join(',');
+
 export const csvReporter: ReporterDefinition = {
   id: 'csv',
   extension: 'csv',
-  render: ({ leaderboard }) =>
-    [COLUMNS.map(([name]) => name).join(','), ...leaderboard.rows.map((r) => COLUMNS.map(([, get]) => cell(get(r))).join(','))].join('\r\n') + '\r\n',
+  signature: `${COLUMNS[0][0]},${COLUMNS[1][0]},`,
+  render: ({ leaderboard }) => [HEADER, ...leaderboard.rows.map((r) => COLUMNS.map(([, get]) => cell(get(r))).join(','))].join('\r\n') + '\r\n',
 };

@@ -6,6 +6,7 @@ import type { ReporterDefinition } from './reporter.js';
 export const jsonReporter: ReporterDefinition = {
   id: 'json',
   extension: 'json',
+  signature: '{\n  "schema": "moe-eval.leaderboard/1"',
   render: ({ leaderboard, charts, chartsDir }) =>
     `${JSON.stringify(
       {

@@ -131,4 +131,4 @@ function render(ctx: ReportContext): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
 
-export const markdownReporter: ReporterDefinition = { id: 'markdown', extension: 'md', render };
+export const markdownReporter: ReporterDefinition = { id: 'markdown', extension: 'md', signature: '# moe-eval leaderboard\n', render };

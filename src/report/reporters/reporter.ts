@@ -18,5 +18,7 @@ export interface ReporterDefinition {
   readonly id: string;
   /** file extension without the dot */
   readonly extension: string;
+  /** how every file of this reporter begins: an existing file without it was not written by `moe-eval report` */
+  readonly signature: string;
   render(ctx: ReportContext): string;
 }

@@ -9,6 +9,7 @@ import type { RoutingRunReport } from '../../routing/index.js';
 import { aggregateMetrics } from '../../scoring/aggregations.js';
 import { mean, percentile } from '../../scoring/statistics.js';
 import type { TaskConfig } from '../../tasks/task-config.js';
+import { finiteMetrics, truncationWarnings } from '../warnings.js';
 import { SAMPLES_FILE, type LatencyReport, type ResultsDocument, type SampleRecord } from './schema.js';
 
 /** Everything of a results document that is known before the first sample runs. */
@@ -34,13 +35,15 @@ export interface ResultsParts {
 export function assembleResults(p: ResultsParts): ResultsDocument {
   const scored = p.records.filter((r) => r.error === null);
   const aggregation = { seed: Number(p.settings.seed ?? 1234), bootstrapIterations: Number(p.settings.bootstrapIterations ?? 1000) };
-  const { metrics, groups } = aggregateMetrics(p.task, scored.map((r) => ({ group: r.group, values: r.values })), aggregation);
-  const { shard, ...header } = p.header;
+  const aggregated = aggregateMetrics(p.task, scored.map((r) => ({ group: r.group, values: r.values })), aggregation);
+  const { metrics, warnings: metricWarnings } = finiteMetrics(aggregated.metrics);
+  const { shard, warnings: known, ...header } = p.header;
   return {
     ...header,
+    warnings: [...(known ?? []), ...truncationWarnings(p.records), ...metricWarnings],
     run: { ...header.run, ...p.run },
     metrics,
-    groups,
+    groups: aggregated.groups,
     routing: p.routing,
     latency: latencyOf(p.records, p.loadMs),
     memory: p.memory,

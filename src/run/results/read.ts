@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { inputError } from '../../errors.js';
-import { describeIssues, RESULTS_FILE, resultsDocumentSchema, SAMPLES_FILE, sampleRecordSchema, type ResultsDocument, type SampleRecord } from './schema.js';
+import { describeIssues, RESULTS_FILE, resultsDocumentSchema, RUN_STATUSES, SAMPLES_FILE, sampleRecordSchema, type ResultsDocument, type RunStatus, type SampleRecord } from './schema.js';
 
 export interface LoadedRun {
   /** absolute path of the run directory */
@@ -33,7 +33,15 @@ function readJsonFile(file: string): unknown {
 }
 
 export function loadResults(file: string): ResultsDocument {
-  const parsed = resultsDocumentSchema.safeParse(readJsonFile(file));
+  const doc = readJsonFile(file);
+  const status = runStatusOf(doc);
+  // a running, killed or interrupted run has only its header: say so instead of a schema error
+  if (status !== null && status !== 'complete') {
+    const samples = (doc as { samples?: { evaluated?: number; total?: number } }).samples;
+    const progress = samples?.evaluated !== undefined ? ` (${samples.evaluated} of ${samples.total} samples)` : '';
+    throw inputError('run-incomplete', `${dirname(file)}: the run is ${status}${progress}, not complete`, 'finish it with the same flags and --resume, or leave it out');
+  }
+  const parsed = resultsDocumentSchema.safeParse(doc);
   if (!parsed.success) {
     throw inputError(
       'results-invalid',
@@ -42,6 +50,12 @@ export function loadResults(file: string): ResultsDocument {
     );
   }
   return parsed.data;
+}
+
+/** run.status of a results document, null when there is none. */
+function runStatusOf(doc: unknown): RunStatus | null {
+  const status = (doc as { run?: { status?: unknown } } | null)?.run?.status;
+  return (RUN_STATUSES as readonly unknown[]).includes(status) ? (status as RunStatus) : null;
 }
 
 /**

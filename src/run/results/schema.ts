@@ -18,8 +18,11 @@ import { STRATEGY_PARAM_KEYS, type StrategyParamKey } from '../../routing/strate
 import { STRATEGY_IDS } from '../../routing/strategy-registry.js';
 import { metricResultSchema } from '../../scoring/metric-result.js';
 import { OUTPUT_TYPES } from '../../tasks/adapters/registry.js';
+import { runWarningSchema } from '../warnings.js';
 
 export const RESULTS_SCHEMA = 'moe-eval.results/1';
+export const RUN_STATUSES = ['complete', 'partial', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 export const RESULTS_FILE = 'results.json';
 export const SAMPLES_FILE = 'samples.jsonl';
 
@@ -89,8 +92,8 @@ export const modelIdentitySchema = z.looseObject({
 export const resultsDocumentSchema = z.object({
   schema: z.literal(RESULTS_SCHEMA),
   run: z.looseObject({
-    /** "complete" when every selected sample was evaluated */
-    status: z.enum(['complete', 'partial']),
+    /** complete: every selected sample was evaluated; partial: running or killed; interrupted: stopped by a signal */
+    status: z.enum(RUN_STATUSES),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
     tool: z.looseObject({ name: z.literal('moe-eval'), version: z.string(), gitSha: z.string().nullable(), node: z.string() }),
@@ -123,6 +126,8 @@ export const resultsDocumentSchema = z.object({
   /** per-token latency modeled for a target device, labelled "modeled" */
   modeled: modeledLatencySchema.optional(),
   samples: z.looseObject({ total: count, evaluated: count, errors: count, file: z.literal(SAMPLES_FILE) }),
+  /** questionable input or output that did not stop the run (documents written before warnings lack them) */
+  warnings: z.array(runWarningSchema).optional(),
   /** present on the result of one shard: merge them with `moe-eval merge` */
   shard: z.looseObject({ index: count, count: count, runIdentity: z.string(), fullRunSamples: count }).optional(),
 });
@@ -142,6 +147,8 @@ export const sampleRecordSchema = z.looseObject({
   error: z.string().nullable(),
   /** routing of this sample: counted events, accesses, misses (mergeable) */
   routing: z.looseObject({ events: count, accesses: count, misses: count }),
+  /** tokens cut from the start of the context so that it fits the model's positions (absent: none) */
+  contextTruncatedTokens: count.optional(),
   /** wall time of this sample's forward passes */
   latency: z.looseObject({ prefillTokens: count, prefillMs: z.number(), decodeMs: z.array(z.number()) }),
   /** prompt, target, raw output, extracted answers (when asked for) */

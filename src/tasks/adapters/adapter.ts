@@ -3,6 +3,7 @@
 // metric list (scoring/aggregations.ts), not by the adapter.
 
 import type { Engine } from '../../engine/engine.js';
+import { usageError, type MoeEvalError } from '../../errors.js';
 import type { SampleRouting } from '../../routing/types.js';
 import type { LoadedTaskData } from '../task-data.js';
 import type { TaskConfig } from '../task-config.js';
@@ -13,6 +14,8 @@ export interface UnitOutcome {
   values: Record<string, number>;
   /** --log-samples: prompt, target, output, extracted answers */
   log: Record<string, unknown>;
+  /** tokens cut from the start of the context to fit the model's positions */
+  truncatedTokens?: number;
 }
 
 export interface EvalUnit {
@@ -31,6 +34,17 @@ export interface AdapterOptions {
   maxLength: number;
   /** task-specific overrides (perplexity protocol and window) */
   settings: Record<string, unknown>;
+  /** questionable input found while building the units (kept in the results, shown on stderr) */
+  warn(code: string, message: string): void;
+}
+
+/** Few-shot examples the task asked for but the few-shot split cannot give: the flag's error, not the engine's. */
+export function tooFewShots(task: TaskConfig, have: number, want: number, group: string | null): MoeEvalError {
+  return usageError(
+    'fewshot-too-few',
+    `--num-fewshot ${want}: the ${task.dataset.fewshotSplit ?? 'few-shot'} split has only ${have} example${have === 1 ? '' : 's'}${group ? ` for ${group}` : ''}`,
+    `pass --num-fewshot ${have} or less, or --data with a larger ${task.dataset.fewshotSplit ?? 'few-shot'} split`,
+  );
 }
 
 export interface TaskAdapter {

@@ -5,7 +5,7 @@
 import { exactMatch } from '../../scoring/exact-match.js';
 import { buildFilter } from '../filters.js';
 import { docToTargetText, fewshotContext } from '../prompt.js';
-import { limitPerGroup, type EvalUnit, type TaskAdapter } from './adapter.js';
+import { limitPerGroup, tooFewShots, type EvalUnit, type TaskAdapter } from './adapter.js';
 
 export const generateUntil: TaskAdapter = {
 
@@ -19,7 +19,7 @@ export const generateUntil: TaskAdapter = {
     const em = task.metrics.find((m) => m.metric === 'exact_match');
     if (!em) throw new Error(`task ${task.task}: generate_until supports the exact_match metric`);
     const shots = data.fewshotDocs.slice(0, opts.numFewshot);
-    if (shots.length < opts.numFewshot) throw new Error(`task ${task.task}: only ${shots.length} few-shot examples, ${opts.numFewshot} asked`);
+    if (shots.length < opts.numFewshot) throw tooFewShots(task, shots.length, opts.numFewshot, null);
     return limitPerGroup(data.docs, () => null, opts.limit).map((doc, index): EvalUnit => ({
       index,
       docId: `${task.task}/${task.dataset.evalSplit}/${index}`,
@@ -28,7 +28,8 @@ export const generateUntil: TaskAdapter = {
         const context = fewshotContext(task, doc, shots);
         let ids = tok.encode(context);
         const room = opts.maxLength - gen.maxGenToks;
-        if (ids.length > room) ids = ids.slice(ids.length - room);
+        const truncatedTokens = Math.max(0, ids.length - room);
+        if (truncatedTokens > 0) ids = ids.slice(truncatedTokens);
         const out = await engine.generate(ids, { maxTokens: gen.maxGenToks, eosTokenIds: tok.eosTokenIds, stopWhen: (g) => until.some((u) => tok.decode(g).includes(u)) }, routing);
         let text = tok.decode(out.tokens);
         for (const u of until) text = text.split(u)[0];
@@ -39,7 +40,7 @@ export const generateUntil: TaskAdapter = {
           extracted[f.name] = f.apply(text);
           values[`exact_match,${f.name}`] = exactMatch(extracted[f.name], target, em);
         }
-        return { values, log: { prompt: context, target, output: text, extracted, generatedTokens: out.tokens.length, stop: out.stop } };
+        return { values, log: { prompt: context, target, output: text, extracted, generatedTokens: out.tokens.length, stop: out.stop }, ...(truncatedTokens > 0 ? { truncatedTokens } : {}) };
       },
     }));
   },

@@ -7,6 +7,7 @@
 // the aggregations of scoring/aggregations.ts.
 
 import { wikitextDocuments } from '../../data/index.js';
+import { usageError } from '../../errors.js';
 import { wikitextDetokenize } from '../wikitext-detokenizer.js';
 import type { EvalUnit, TaskAdapter } from './adapter.js';
 
@@ -42,6 +43,13 @@ export const loglikelihoodRolling: TaskAdapter = {
   units(task, data, opts) {
     const protocol = String(opts.settings.protocol);
     const window = Number(opts.settings.window);
+    if (window > opts.maxLength) {
+      // positions beyond max_position_embeddings were never trained: the perplexity would mislead
+      if (opts.settings.allowLongWindow !== true) {
+        throw usageError('window-too-long', `--window ${window} is longer than the model's ${opts.maxLength} positions (max_position_embeddings)`, `pass --window ${opts.maxLength} or less, or --allow-long-window to score beyond the trained positions`);
+      }
+      opts.warn('window-beyond-positions', `--window ${window} is longer than the model's ${opts.maxLength} positions; tokens beyond them were scored (--allow-long-window)`);
+    }
     const tok = opts.tokenizer;
     const units: EvalUnit[] = [];
     if (protocol === 'windows') {

@@ -4,7 +4,7 @@
 
 import { docToTargetText, docToText, encodePair, fewshotContext, type Doc } from '../prompt.js';
 import { renderTemplate } from '../template.js';
-import { limitPerGroup, type EvalUnit, type TaskAdapter } from './adapter.js';
+import { limitPerGroup, tooFewShots, type EvalUnit, type TaskAdapter } from './adapter.js';
 
 export const multipleChoice: TaskAdapter = {
 
@@ -18,7 +18,7 @@ export const multipleChoice: TaskAdapter = {
       const n = counters.get(group) ?? 0;
       counters.set(group, n + 1);
       const shots = opts.numFewshot > 0 ? data.fewshotDocs.filter((d) => groupOf(d) === group).slice(0, opts.numFewshot) : [];
-      if (shots.length < opts.numFewshot) throw new Error(`task ${task.task}: only ${shots.length} few-shot examples for ${group ?? 'the task'}, ${opts.numFewshot} asked`);
+      if (shots.length < opts.numFewshot) throw tooFewShots(task, shots.length, opts.numFewshot, group);
       return {
         index,
         docId: `${group ?? task.task}/${task.dataset.evalSplit}/${n}`,
@@ -29,12 +29,14 @@ export const multipleChoice: TaskAdapter = {
           const pairs = choices.map((c) => encodePair(opts.tokenizer, context, task.targetDelimiter + c));
           // every pair shares the context encoding here; lm-eval's left truncation keeps the end
           const ctx = truncateLeft(pairs[0].context, opts.maxLength + 1 - Math.max(...pairs.map((p) => p.continuation.length)));
+          const truncatedTokens = pairs[0].context.length - ctx.length;
           const scores = await engine.loglikelihood(ctx, pairs.map((p) => p.continuation), routing);
           const lls = scores.map((s) => s.logprob);
           const predicted = lls.indexOf(Math.max(...lls));
           return {
             values: { acc: predicted === gold ? 1 : 0 },
             log: { prompt: context, question: docToText(task, doc), target: docToTargetText(task, doc), gold, predicted, loglikelihoods: lls, contextTokens: ctx.length },
+            ...(truncatedTokens > 0 ? { truncatedTokens } : {}),
           };
         },
       };
