@@ -8,8 +8,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseCsv } from '../../src/corpus/csv.js';
-import { encodeIds, loadLocalTokenizer } from '../../src/corpus/load-tokenizer.js';
+import { parseCsv } from '../../tools/corpus/csv.js';
+import { encodeIds, loadLocalTokenizer } from '../../tools/corpus/load-tokenizer.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, datasets: { type: 'string' }, out: { type: 'string' }, shots: { type: 'string', default: '5' } } });
 if (!values.model || !values.datasets || !values.out) {

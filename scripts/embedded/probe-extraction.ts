@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseCsv } from '../../src/corpus/csv.js';
-import { encodeIds, loadLocalTokenizer } from '../../src/corpus/load-tokenizer.js';
+import { parseCsv } from '../../tools/corpus/csv.js';
+import { encodeIds, loadLocalTokenizer } from '../../tools/corpus/load-tokenizer.js';
 import { Engine } from '../../src/engine/engine.js';
 import { MoeModel } from '../../src/engine/model.js';
 import { OwnTopKRouting } from '../../src/engine/own-routing.js';

@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeIds, loadLocalTokenizer } from '../../src/corpus/load-tokenizer.js';
-import { preTokenize } from '../../src/corpus/pre-tokenizer.js';
-import { EOS_TOKEN } from '../../src/corpus/tokenizer-json.js';
+import { encodeIds, loadLocalTokenizer } from '../../tools/corpus/load-tokenizer.js';
+import { preTokenize } from '../../tools/corpus/pre-tokenizer.js';
+import { EOS_TOKEN } from '../../tools/corpus/tokenizer-json.js';
 
 const MODEL_DIR = fileURLToPath(new URL('../../models/embedded', import.meta.url));
 const DATA_DIR = fileURLToPath(new URL('../../datasets/embedded', import.meta.url));

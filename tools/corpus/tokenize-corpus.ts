@@ -1,6 +1,6 @@
 // Tokenises a corpus file (documents separated by <|endoftext|>) with the project tokenizer via
 // @huggingface/transformers and writes little-endian uint16 ids, EOS after every document:
-//   npx tsx src/corpus/tokenize-corpus.ts --tokenizer models/embedded --in train.txt --out train.bin
+//   npx tsx tools/corpus/tokenize-corpus.ts --tokenizer models/embedded --in train.txt --out train.bin
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

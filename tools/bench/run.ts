@@ -10,14 +10,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MoeModel } from '../engine/model.js';
-import { PACKAGE_ROOT } from '../engine/model-source.js';
-import { moeLayerIndices } from '../engine/spec.js';
-import { writeSyntheticCheckpoint } from '../engine/synthetic-checkpoint.js';
-import { modelFacts } from '../engine/inspect.js';
-import { RoutingController } from '../routing/index.js';
-import type { ExpertRouting, RoutingPhase } from '../routing/types.js';
-import { argmax } from '../engine/engine.js';
+import { MoeModel } from '../../src/engine/model.js';
+import { PACKAGE_ROOT } from '../../src/engine/model-source.js';
+import { moeLayerIndices } from '../../src/engine/spec.js';
+import { writeSyntheticCheckpoint } from '../../src/engine/synthetic-checkpoint.js';
+import { modelFacts } from '../../src/engine/inspect.js';
+import { RoutingController } from '../../src/routing/index.js';
+import type { ExpertRouting, RoutingPhase } from '../../src/routing/types.js';
+import { argmax } from '../../src/engine/engine.js';
 import { BENCH_SHAPES } from './shapes.js';
 
 const { values: args } = parseArgs({
