@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../../src/data/csv-rfc4180.js';
 import { makeProblem } from '../../tools/corpus/arithmetic.js';
-import { parseCsv } from '../../tools/corpus/csv.js';
 import { renderDatasets } from '../../tools/corpus/datasets.js';
 import { buildHeldOut, type HeldOutSizes } from '../../tools/corpus/heldout.js';
 import { LETTERS } from '../../tools/corpus/mmlu.js';
@@ -139,7 +139,7 @@ describe('multiple choice', () => {
       }
     }
     const csv = a.ds.files.get('embedded/mmlu/test/fictional_chemistry_test.csv')!;
-    const rows = parseCsv(csv);
+    const rows = parseCsv(csv).map((r) => r.fields);
     expect(rows.length).toBe(HELD_OUT_PER_SUBJECT);
     for (const r of rows) expect(r).toHaveLength(6);
   });
