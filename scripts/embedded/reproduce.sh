@@ -3,6 +3,10 @@
 # Run from the project root. Training runs in the background; poll tmp/embedded/run/train.log.
 set -euo pipefail
 SEED=${SEED:-1}
+# step 4 trains and exports through scripts/embedded/export.py, which needs moe_ref.py, the
+# independent PyTorch reference implementation that is not part of this repository: check for it
+# here, before the background job starts
+: "${MOE_REF_DIR:?set MOE_REF_DIR to the folder that holds moe_ref.py (see scripts/check/README.md)}"
 W=tmp/embedded
 mkdir -p "$W/run"
 
