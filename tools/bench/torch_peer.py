@@ -379,20 +379,25 @@ class Model:
 
 # ---- threads --------------------------------------------------------------------------------
 
+_INTEROP_SET = False
+
+
 def set_threads(threads: int) -> str:
     """Debian's torch calls the system BLAS (OpenBLAS), whose own thread pool torch's
     set_num_threads does not reach; two pools of `threads` threads on a 2-core machine slow each
     other down (olmoe-2l decode measured 10-15 tok/s that way against 18-21 tok/s with torch on
     one thread), so with OpenBLAS torch gets 1 thread and OpenBLAS `threads`. Other builds (MKL)
     share torch's pool, which gets `threads`."""
-    try:
+    global _INTEROP_SET
+    if not _INTEROP_SET:  # settable once per process: torch 1.13 aborts on a second call
         torch.set_num_interop_threads(1)
-    except RuntimeError:  # only settable before the first parallel work
-        pass
+        _INTEROP_SET = True
     openblas = None
     if "BLAS_INFO=mkl" not in torch.__config__.show():
         with open("/proc/self/maps") as f:
-            libs = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line})
+            # OpenBLAS itself first (Debian's libblas.so.3 in openblas-pthread/ is a wrapper of it)
+            libs = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line},
+                          key=lambda p: ("openblas" not in os.path.basename(p).lower(), p))
         for path in libs:
             try:
                 lib = ctypes.CDLL(path)
