@@ -415,6 +415,22 @@ def set_threads(threads: int) -> str:
     return f"torch 1 thread; {name} {threads} threads"
 
 
+def keep_activations_in_heap() -> None:
+    """Serve the forward pass's activations (a few MB to 17 MB at a 512-token prefill) from the
+    malloc heap. glibc maps every block above M_MMAP_THRESHOLD (128 KB until the process frees a
+    larger mapped block) afresh and unmaps it on free, so each forward would page-fault all of its
+    activations in again: measured on olmoe-2l, element-wise ops took ~10x longer and a 512-token
+    prefill ~30% longer than in a process whose loader had happened to free large blocks. No-op
+    without glibc."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    mallopt(M_MMAP_THRESHOLD, 32 << 20)   # glibc's largest allowed value on 64-bit
+    mallopt(M_TRIM_THRESHOLD, 256 << 20)  # and keep freed heap memory instead of returning it
+
+
 def cpu_snapshot() -> Tuple[float, float, float]:
     """(wall time, busy CPU seconds of the whole machine, CPU seconds of this process)."""
     try:
@@ -552,6 +568,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--moe-eval", metavar="COMMAND", help='with --verify, also compare with `COMMAND logits`, e.g. "node bin/run.js"')
     ap.add_argument("--tol", type=float, default=1e-4, help="--verify: largest allowed |logit difference| (default 1e-4)")
     a = ap.parse_args(argv)
+    keep_activations_in_heap()
     if a.verify:
         set_threads(a.threads)
         return verify(a.model_dir, a.tol, a.moe_eval)
