@@ -1,7 +1,10 @@
 """Small helpers shared by the scripts in scripts/check/ (no checking logic lives here).
 
-The reference implementation is imported, never copied: /work/shared/reference is put on
-sys.path (override with MOE_REF_DIR)."""
+The scripts hold moe-eval to an independent float64 PyTorch reference implementation of the
+Hugging Face MoE architectures (moe_ref.py, with make_tiny.py and golden.py beside it). It is
+deliberately not part of this repository: a check is only independent if the code it checks
+against was not written or edited together with the engine. So it is imported, never copied, from
+the folder the MOE_REF_DIR environment variable names; require_reference() makes that explicit."""
 
 from __future__ import annotations
 
@@ -12,16 +15,33 @@ import subprocess
 import sys
 from typing import List, Sequence, Tuple
 
-REF_DIR = os.environ.get("MOE_REF_DIR", "/work/shared/reference")
-if REF_DIR not in sys.path:
-    sys.path.insert(0, REF_DIR)
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(os.path.dirname(HERE))
 SCRATCH = os.path.join(PROJECT, "tmp", "check")
 
 # exit codes of the compare scripts
 PASS, MISMATCH, CANNOT_RUN, NEAR_TIE_ONLY = 0, 1, 2, 3
+
+
+def require_reference(*modules: str) -> str:
+    """Put the reference folder ($MOE_REF_DIR) on sys.path, after checking that it holds
+    `modules` (default: moe_ref); exit CANNOT_RUN with a message naming what is missing if not."""
+    modules = modules or ("moe_ref",)
+    files = ", ".join(f"{m}.py" for m in modules)
+    ref = os.environ.get("MOE_REF_DIR")
+    if not ref:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: MOE_REF_DIR is not set. These checks compare moe-eval with an "
+                         f"independent PyTorch reference implementation that is not part of this repository; set MOE_REF_DIR "
+                         f"to the folder that holds {files} (see scripts/check/README.md).\n")
+        sys.exit(CANNOT_RUN)
+    missing = [f"{m}.py" for m in modules if not os.path.isfile(os.path.join(ref, f"{m}.py"))]
+    if missing:
+        sys.stderr.write(f"{os.path.basename(sys.argv[0])}: MOE_REF_DIR={ref} does not hold {', '.join(missing)} "
+                         f"(the independent PyTorch reference implementation these checks need).\n")
+        sys.exit(CANNOT_RUN)
+    if ref not in sys.path:
+        sys.path.insert(0, ref)
+    return ref
 
 
 def parse_tokens(text: str) -> List[int]:

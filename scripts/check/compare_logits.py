@@ -1,6 +1,6 @@
 """Compare `moe-eval logits` with float64 goldens, checkpoint by checkpoint.
 
-For every model directory holding config.json + golden.json (the shared fixtures, or the output
+For every model directory holding config.json + golden.json (test/fixtures/golden, or the output
 of unseen_checkpoints.py) this runs
 
     <cli> logits --model DIR --tokens <golden token_ids> --json
@@ -20,7 +20,7 @@ golden sequence is past original_max_position_embeddings and the prefix is not);
 CLI arguments (e.g. a prefill-then-decode mode, once the CLI has one: --extra-run "--prefill 5")
 and holds it to the same golden. Both are repeatable.
 
-    /usr/bin/python3 scripts/check/compare_logits.py --cli "node /work/main/bin/run.js" --models DIR/*
+    /usr/bin/python3 scripts/check/compare_logits.py --cli "node bin/run.js" --models DIR/*
 
 Exit: 0 all PASS; 1 some FAIL; 2 some ERROR (no FAIL); 3 only NEAR-TIE differences.
 """
@@ -135,7 +135,7 @@ def verdict(res: dict) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cli", required=True, help='command prefix, e.g. "node /work/main/bin/run.js"')
+    ap.add_argument("--cli", required=True, help='command prefix, e.g. "node bin/run.js"')
     ap.add_argument("--models", nargs="+", required=True)
     ap.add_argument("--logit-atol", type=float, default=1e-4)
     ap.add_argument("--weight-atol", type=float, default=1e-5)

@@ -23,7 +23,7 @@ for that event. If that margin is below --tie-eps, the divergence can be a legit
 float32/float64 flip: the verdict is NEAR-TIE, and everything after it is reported as
 consequential (caches and hidden states differ from then on) rather than hidden.
 
-    /usr/bin/python3 scripts/check/compare_trace.py --cli "node /work/main/bin/run.js" --model DIR \
+    /usr/bin/python3 scripts/check/compare_trace.py --cli "node bin/run.js" --model DIR \
         --tokens 1,2,3 --strategy cache-prior --lambda 0.5 --top-j 1 --cache 4 [--policy lru]
 
 Exit: 0 PASS; 1 FAIL; 2 ERROR (CLI failed or unreadable output, usage error); 3 NEAR-TIE only.

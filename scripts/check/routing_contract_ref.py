@@ -1,4 +1,4 @@
-"""Independent Python implementation of /work/shared/docs/routing-contract.md.
+"""Independent Python implementation of the routing contract, docs/routing-contract.md.
 
 The routing and caching logic below was written from the contract text alone; the transformer
 math is moe_ref's (imported, with its ``router_hook`` seam: for every MoE layer it hands over
@@ -36,6 +36,8 @@ from typing import Dict, List, Optional, Sequence
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True   # keep scripts/check free of __pycache__
 import _common  # noqa: E402
+
+_common.require_reference()
 import moe_ref  # noqa: E402
 import torch  # noqa: E402
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Every independent check, in order, against one CLI (default: the Python stand-in in float32,
-# which is the scripts' self-test). Not part of `npm test`: needs Debian's /usr/bin/python3 + torch.
+# which is the scripts' self-test). Not part of `npm test`: needs Debian's /usr/bin/python3 + torch
+# and MOE_REF_DIR, the folder of the independent PyTorch reference (see README.md).
 #   scripts/check/run_all.sh                              # self-test (ref_cli.py --dtype float32)
-#   scripts/check/run_all.sh "node /work/main/bin/run.js" # the real engine
+#   scripts/check/run_all.sh "node bin/run.js"            # the real engine
 #   GROUP=all scripts/check/run_all.sh "node bin/run.js"  # also deepseek_v2 / phimoe checkpoints
 # Exit status: 0 only if every step passed.
 set -u
@@ -11,8 +12,12 @@ ROOT=$(cd "$HERE/../.." && pwd)
 PY=/usr/bin/python3
 CLI=${1:-"$PY $HERE/ref_cli.py --dtype float32"}
 GROUP=${GROUP:-main}
+if [ -z "${MOE_REF_DIR:-}" ]; then
+  echo "run_all.sh: MOE_REF_DIR is not set: it must name the folder of the independent PyTorch reference (moe_ref.py, make_tiny.py, golden.py), which is not part of this repository (see scripts/check/README.md)" >&2
+  exit 2
+fi
 UNSEEN=${UNSEEN:-$ROOT/tmp/check/unseen-$GROUP}
-GOLDEN=${GOLDEN:-/work/shared/fixtures/golden}
+GOLDEN=${GOLDEN:-$ROOT/test/fixtures/golden}
 status=0
 step() { echo; echo "=== $*"; "$@" || { echo "=== exit $? from: $1 $2"; status=1; }; }
 

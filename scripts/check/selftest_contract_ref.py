@@ -1,7 +1,8 @@
 """Hand-worked examples for routing_contract_ref.py: each one is a sentence of the contract.
 
 Guards the reference itself (compare_trace.py can only say the CLI agrees with it). Needs no
-model except for the last two checks, which use a shared golden fixture.
+model except for the last two checks, which use the golden fixture
+test/fixtures/golden/qwen2_moe-e16k4-bf16.
 
     /usr/bin/python3 scripts/check/selftest_contract_ref.py
 """
@@ -18,7 +19,7 @@ sys.dont_write_bytecode = True   # keep scripts/check free of __pycache__
 import routing_contract_ref as rcr  # noqa: E402
 import torch  # noqa: E402
 
-FIXTURE = "/work/shared/fixtures/golden/qwen2_moe-e16k4-bf16"
+FIXTURE = os.path.join(rcr._common.PROJECT, "test", "fixtures", "golden", "qwen2_moe-e16k4-bf16")
 failures = []
 
 

@@ -12,7 +12,7 @@ Options are derived per checkpoint from its top-k k and expert count E (C = max(
 --quick keeps the first, third, fifth and seventh. deepseek_v2 / phimoe checkpoints get only
 `topk --cache C` (the reference implements the other strategies for softmax-top-k routers only).
 
-    /usr/bin/python3 scripts/check/trace_matrix.py --cli "node /work/main/bin/run.js" --models DIR/* [--quick]
+    /usr/bin/python3 scripts/check/trace_matrix.py --cli "node bin/run.js" --models DIR/* [--quick]
 
 Exit: the worst compare_trace exit code (1 FAIL > 2 ERROR > 3 NEAR-TIE > 0 PASS).
 """
@@ -28,7 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True   # keep scripts/check free of __pycache__
 import _common as C  # noqa: E402
-import compare_trace  # noqa: E402
+import compare_trace  # noqa: E402  (requires the reference, through routing_contract_ref)
 import moe_ref  # noqa: E402
 
 

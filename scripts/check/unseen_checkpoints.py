@@ -1,6 +1,6 @@
 """Write tiny random MoE checkpoints that moe-eval's own tests have never seen, plus goldens.
 
-Every checkpoint differs from ../shared/fixtures/golden in shape, seed and options: hidden sizes
+Every checkpoint differs from test/fixtures/golden in shape, seed and options: hidden sizes
 40..96, GQA ratios 8/2, 6/3, 4/4, 8/1, 6/2, head_dim overrides (mixtral, qwen3_moe), vocab sizes,
 8/12/16/32 experts, top-k 1..4, norm_topk_prob both ways, tied heads, BF16 and F32, qwen2_moe /
 qwen3_moe dense layers (decoder_sparse_step 2, mlp_only_layers), olmoe clip_qkv, mixtral
@@ -10,9 +10,9 @@ model.safetensors.index.json). Group "ext" (deepseek_v2, phimoe) is written only
 Config dicts come from make_tiny's builders (the key set of real checkpoints) with shape keys
 overridden; tensors are moe_ref.expected_tensors names drawn by make_tiny.make_weights and
 written with moe_ref.write_safetensors, so the layout is exactly HF's. Each directory gets
-golden.json from golden.golden_for (float64 moe_ref.forward; same format as the shared golden
-fixtures). The token sequence is re-drawn (seed+1, ...) until the float32 reference picks the
-same experts as float64 and no top-k choice is within 1e-5 of a tie, so the golden is a fair
+golden.json from golden.golden_for (float64 moe_ref.forward; same format as the fixtures in
+test/fixtures/golden). The token sequence is re-drawn (seed+1, ...) until the float32 reference
+picks the same experts as float64 and no top-k choice is within 1e-5 of a tie, so the golden is a fair
 test of a float32 engine; README.txt records the sequence seed.
 
     /usr/bin/python3 scripts/check/unseen_checkpoints.py --out DIR [--group main|ext|all] [--only NAME...]
@@ -27,7 +27,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True   # keep scripts/check free of __pycache__
-import _common  # noqa: E402,F401  (puts the reference on sys.path)
+import _common  # noqa: E402
+
+_common.require_reference("moe_ref", "make_tiny", "golden")
 import golden  # noqa: E402
 import make_tiny as mt  # noqa: E402
 import moe_ref  # noqa: E402

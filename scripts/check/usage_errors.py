@@ -5,7 +5,7 @@ Cases (k = top-k, E = experts of --model): --cache k-1 and E+1; a cache-aware st
 and --policy. Each must exit with code 2 and name the offending flag on stderr; a crash (3),
 success (0) or a message that does not name the flag fails.
 
-    /usr/bin/python3 scripts/check/usage_errors.py --cli "node /work/main/bin/run.js" --model DIR
+    /usr/bin/python3 scripts/check/usage_errors.py --cli "node bin/run.js" --model DIR
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.dont_write_bytecode = True   # keep scripts/check free of __pycache__
 import _common as C  # noqa: E402
+
+C.require_reference()
 import moe_ref  # noqa: E402
 
 

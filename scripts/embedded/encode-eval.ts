@@ -8,24 +8,24 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseCsv } from '../../src/corpus/csv.js';
-import { encodeIds, loadLocalTokenizer } from '../../src/corpus/load-tokenizer.js';
+import { parseCsv } from '../../src/data/csv-rfc4180.js';
+import { loadTokenizer } from '../../src/tasks/tokenizer.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, datasets: { type: 'string' }, out: { type: 'string' }, shots: { type: 'string', default: '5' } } });
 if (!values.model || !values.datasets || !values.out) {
   console.error('usage: encode-eval.ts --model DIR --datasets DIR --out FILE');
   process.exit(2);
 }
-const tok = await loadLocalTokenizer(values.model);
-const enc = (s: string) => encodeIds(tok, s);
+const tok = await loadTokenizer(values.model);
+const enc = (s: string) => tok.encode(s);
 
 const mmlu: object[] = [];
 const testDir = join(values.datasets, 'mmlu', 'test');
 for (const file of readdirSync(testDir).sort()) {
   const subject = file.replace(/_test\.csv$/, '');
   const desc = `The following are multiple choice questions (with answers) about ${subject.replace(/_/g, ' ')}.\n\n`;
-  for (const row of parseCsv(readFileSync(join(testDir, file), 'utf8'))) {
-    const [q, a, b, c, d, ans] = row;
+  for (const { fields } of parseCsv(readFileSync(join(testDir, file), 'utf8'))) {
+    const [q, a, b, c, d, ans] = fields;
     const context = `${desc}${q.trim()}\nA. ${a}\nB. ${b}\nC. ${c}\nD. ${d}\nAnswer:`;
     const ctx = enc(context);
     const conts = ['A', 'B', 'C', 'D'].map((L) => {

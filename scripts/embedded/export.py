@@ -4,6 +4,12 @@ against moe_ref.expected_tensors), generation_config.json and the tokenizer file
 
     /usr/bin/python3 scripts/embedded/export.py --state tmp/embedded/run/state.pt --log tmp/embedded/run/train.log \
         --tokenizer tmp/embedded/tokenizer --out models/embedded
+
+The tensor layout, the safetensors writer and reader come from moe_ref.py, an independent PyTorch
+reference implementation of the Hugging Face MoE architectures that is deliberately not part of
+this repository (the checkpoint is checked against code that was not written with the engine, see
+scripts/check/README.md). Its folder must be given in MOE_REF_DIR; train.py, eval.py, verify.py
+and finetune_mc.py import this module and need it too.
 """
 
 from __future__ import annotations
@@ -17,8 +23,19 @@ import sys
 import numpy as np
 import torch
 
-REF_DIR = os.environ.get("MOE_REF_DIR", "/work/shared/reference")
-sys.path.insert(0, REF_DIR)
+
+
+def _reference_dir() -> str:
+    ref = os.environ.get("MOE_REF_DIR")
+    if not ref or not os.path.isfile(os.path.join(ref, "moe_ref.py")):
+        what = "MOE_REF_DIR is not set" if not ref else f"MOE_REF_DIR={ref} does not hold moe_ref.py"
+        sys.exit(f"{os.path.basename(sys.argv[0])}: {what}. Exporting and reading the embedded checkpoint uses moe_ref.py, "
+                 "the independent PyTorch reference implementation, which is not part of this repository: set MOE_REF_DIR "
+                 "to the folder that holds it (see scripts/check/README.md).")
+    return ref
+
+
+sys.path.insert(0, _reference_dir())
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moe_ref  # noqa: E402
 from olmoe_model import OlmoeForCausalLM, OlmoeShape  # noqa: E402

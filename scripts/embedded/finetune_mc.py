@@ -11,7 +11,7 @@ numbers were measured; see models/embedded/README.md for the commands and the re
         --source tmp/mc/match:1:answers --eval tmp/mc/match tmp/mc/open tmp/mc/closed \
         --steps 600 --seq 256 --batch 8 --lr 1.5e-3
 
-A corpus directory holds train.bin / valid.bin from src/corpus/tokenize-corpus.ts. A source is
+A corpus directory holds train.bin / valid.bin from tools/corpus/tokenize-corpus.ts. A source is
 DIR:WEIGHT:LOSS with LOSS `lm` (all tokens) or `answers` (answer letters only); each step draws
 one source by weight. The state is saved to WORK/state.pt (model + optimizer) at every evaluation
 and can be exported with export.py --state WORK/state.pt --log <the init run's log>.

@@ -1,7 +1,7 @@
 """Trainable OLMoE-architecture causal LM in plain PyTorch (the embedded default model).
 
-Mirrors HF transformers' modeling_olmoe.py semantics as pinned down by
-/work/shared/reference/moe_ref.py: RMSNorm (eps 1e-5), q/k RMSNorm over the WHOLE projection
+Mirrors HF transformers' modeling_olmoe.py semantics (verify.py checks the exported checkpoint
+against the independent reference): RMSNorm (eps 1e-5), q/k RMSNorm over the WHOLE projection
 before splitting heads, half-split RoPE, GQA, SwiGLU experts, router = softmax over all experts
 then top-k (norm_topk_prob from the config). Parameter names are the HF checkpoint names, so
 ``state_dict()`` maps 1:1 onto model.safetensors.
@@ -87,7 +87,8 @@ class RMSNorm(nn.Module):
 
 
 def rope_tables(T: int, head_dim: int, theta: float, dtype: torch.dtype):
-    # same float64 construction as moe_ref.rope_cos_sin, so stored-weight logits agree to ~1e-6
+    # tables built in float64, as the float64 reference builds them, so stored-weight logits agree
+    # with it to ~1e-6
     inv = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim))
     ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None, :]
     emb = torch.cat([ang, ang], dim=-1)

@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseCsv } from '../../src/corpus/csv.js';
-import { encodeIds, loadLocalTokenizer } from '../../src/corpus/load-tokenizer.js';
+import { parseCsv } from '../../src/data/csv-rfc4180.js';
+import { loadTokenizer } from '../../src/tasks/tokenizer.js';
 import { Engine } from '../../src/engine/engine.js';
 import { MoeModel } from '../../src/engine/model.js';
 import { OwnTopKRouting } from '../../src/engine/own-routing.js';
@@ -18,16 +18,16 @@ if (!values.model || !values.data) {
   console.error('usage: probe-extraction.ts --model DIR --data DIR_OF_TEST_CSVS');
   process.exit(2);
 }
-const tok = await loadLocalTokenizer(values.model);
+const tok = await loadTokenizer(values.model);
 const model = await MoeModel.load(values.model);
 const engine = new Engine(model);
 const routing = new OwnTopKRouting(model.spec.moe.router);
 let right = 0;
 let total = 0;
 for (const file of readdirSync(values.data).filter((f) => f.endsWith('.csv')).sort()) {
-  for (const [question, a, b, c, d, answer] of parseCsv(readFileSync(join(values.data, file), 'utf8'))) {
+  for (const { fields: [question, a, b, c, d, answer] } of parseCsv(readFileSync(join(values.data, file), 'utf8'))) {
     const gold = [a, b, c, d]['ABCD'.indexOf(answer)].toLowerCase();
-    const { tokens } = await engine.generate(encodeIds(tok, `Q: ${question}\nA:`), { maxTokens: 6, eosTokenIds: [] }, routing);
+    const { tokens } = await engine.generate(tok.encode(`Q: ${question}\nA:`), { maxTokens: 6, eosTokenIds: [] }, routing);
     total++;
     if (tok.decode(tokens).trim().toLowerCase().startsWith(gold)) right++;
   }

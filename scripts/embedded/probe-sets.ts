@@ -7,11 +7,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { csvLine } from '../../src/corpus/csv.js';
-import { csvRow, LetterCycle, makeMcItem } from '../../src/corpus/mmlu.js';
-import { Rng } from '../../src/corpus/rng.js';
-import { statement } from '../../src/corpus/text.js';
-import { buildWorld } from '../../src/corpus/world.js';
+import { csvLine } from '../../tools/corpus/csv.js';
+import { csvRow, LetterCycle, makeMcItem } from '../../tools/corpus/mmlu.js';
+import { Rng } from '../../tools/corpus/rng.js';
+import { statement } from '../../tools/corpus/text.js';
+import { buildWorld } from '../../tools/corpus/world.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, seed: { type: 'string', default: '1' } } });
 if (!values.out) {

@@ -3,19 +3,23 @@
 # Run from the project root. Training runs in the background; poll tmp/embedded/run/train.log.
 set -euo pipefail
 SEED=${SEED:-1}
+# step 4 trains and exports through scripts/embedded/export.py, which needs moe_ref.py, the
+# independent PyTorch reference implementation that is not part of this repository: check for it
+# here, before the background job starts
+: "${MOE_REF_DIR:?set MOE_REF_DIR to the folder that holds moe_ref.py (see scripts/check/README.md)}"
 W=tmp/embedded
 mkdir -p "$W/run"
 
 # 1. corpus generator: datasets/embedded/** + datasets/manifest.json + the training corpus,
 #    and a copy-rich warm-up corpus (another PRNG stream of the same world)
-npx tsx src/corpus/cli.ts --seed "$SEED" --out "$W/corpus" --datasets datasets --train-chars 20000000
-npx tsx src/corpus/cli.ts --seed "$SEED" --out "$W/warm" --datasets "$W/warm/datasets" --stream warm \
+npx tsx tools/corpus/cli.ts --seed "$SEED" --out "$W/corpus" --datasets datasets --train-chars 20000000
+npx tsx tools/corpus/cli.ts --seed "$SEED" --out "$W/warm" --datasets "$W/warm/datasets" --stream warm \
   --mix copy=25,match=20,drill=12 --train-chars 5500000 --valid-chars 1000
 # 2. tokenizer (byte-level BPE, 2048 ids incl. <|endoftext|>) from the training corpus
-npx tsx src/corpus/build-tokenizer.ts --corpus "$W/corpus/train.txt" --out "$W/tokenizer" --vocab 2048
+npx tsx tools/corpus/build-tokenizer.ts --corpus "$W/corpus/train.txt" --out "$W/tokenizer" --vocab 2048
 # 3. tokenise with the SAME tokenizer.json through @huggingface/transformers
 for f in corpus/train corpus/valid warm/train; do
-  npx tsx src/corpus/tokenize-corpus.ts --tokenizer "$W/tokenizer" --in "$W/$f.txt" --out "$W/$f.bin"
+  npx tsx tools/corpus/tokenize-corpus.ts --tokenizer "$W/tokenizer" --in "$W/$f.txt" --out "$W/$f.bin"
 done
 # 4. train in two phases, in the background (~55 min on 2 cores):
 #    a) 700 warm-up steps on the copy-rich corpus, then the main corpus, on a 2600-step cosine

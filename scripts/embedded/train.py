@@ -4,7 +4,7 @@
         --data tmp/embedded/corpus --tokenizer tmp/embedded/tokenizer --work tmp/embedded/run \
         --export models/embedded > tmp/embedded/run.log 2>&1 &
 
-Reads train.bin / valid.bin (uint16 ids written by src/corpus/tokenize-corpus.ts through
+Reads train.bin / valid.bin (uint16 ids written by tools/corpus/tokenize-corpus.ts through
 @huggingface/transformers, so training and inference tokenisation cannot drift), packs whole
 documents into rows (packing.py), trains with bf16 autocast matmuls over fp32 master weights,
 and exports config.json + BF16 model.safetensors in the exact Hugging Face olmoe layout.

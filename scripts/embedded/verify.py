@@ -2,7 +2,8 @@
 sequences, the logits of our PyTorch model with the STORED weights must equal moe_ref.forward's
 within 1e-4 and every MoE layer must select the same experts.
 
-    /usr/bin/python3 scripts/embedded/verify.py --model models/embedded --inputs tmp/embedded/eval/inputs.json
+    MOE_REF_DIR=/path/to/reference /usr/bin/python3 scripts/embedded/verify.py --model models/embedded \
+        --inputs tmp/embedded/eval/inputs.json
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 // The BPE builder: deterministic, digits never merged, output loadable as a tokenizer.json shape.
 
 import { describe, expect, it } from 'vitest';
-import { countWords, trainBpe } from '../../src/corpus/bpe-trainer.js';
-import { EOS_TOKEN, tokenizerJson } from '../../src/corpus/tokenizer-json.js';
+import { countWords, trainBpe } from '../../tools/corpus/bpe-trainer.js';
+import { EOS_TOKEN, tokenizerJson } from '../../tools/corpus/tokenizer-json.js';
 
 const TEXTS = ['Answer: A', 'Answer: B', 'the cat has 12 legs and 34 eyes', 'the cat sat', 'Question: 99 + 11 = 110'];
 

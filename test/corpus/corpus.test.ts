@@ -4,14 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { makeProblem } from '../../src/corpus/arithmetic.js';
-import { parseCsv } from '../../src/corpus/csv.js';
-import { renderDatasets } from '../../src/corpus/datasets.js';
-import { buildHeldOut, type HeldOutSizes } from '../../src/corpus/heldout.js';
-import { LETTERS } from '../../src/corpus/mmlu.js';
-import { Rng } from '../../src/corpus/rng.js';
-import { buildTrainingText, EOS } from '../../src/corpus/training.js';
-import { buildWorld, HELD_OUT_PER_SUBJECT, render } from '../../src/corpus/world.js';
+import { parseCsv } from '../../src/data/csv-rfc4180.js';
+import { makeProblem } from '../../tools/corpus/arithmetic.js';
+import { renderDatasets } from '../../tools/corpus/datasets.js';
+import { buildHeldOut, type HeldOutSizes } from '../../tools/corpus/heldout.js';
+import { LETTERS } from '../../tools/corpus/mmlu.js';
+import { Rng } from '../../tools/corpus/rng.js';
+import { buildTrainingText, EOS } from '../../tools/corpus/training.js';
+import { buildWorld, HELD_OUT_PER_SUBJECT, render } from '../../tools/corpus/world.js';
 
 const SIZES: HeldOutSizes = { gsmTest: 300, gsmFewshot: 200, mmluDevPerSubject: 5, textChars: 20_000 };
 
@@ -139,7 +139,7 @@ describe('multiple choice', () => {
       }
     }
     const csv = a.ds.files.get('embedded/mmlu/test/fictional_chemistry_test.csv')!;
-    const rows = parseCsv(csv);
+    const rows = parseCsv(csv).map((r) => r.fields);
     expect(rows.length).toBe(HELD_OUT_PER_SUBJECT);
     for (const r of rows) expect(r).toHaveLength(6);
   });

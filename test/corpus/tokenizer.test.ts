@@ -1,21 +1,20 @@
-// The embedded model's tokenizer as @huggingface/transformers loads it offline: round trips,
+// The embedded model's tokenizer as moe-eval loads it (src/tasks/tokenizer.ts): round trips,
 // single-token answer letters consistent between "Answer: A" and " A", one token per digit, EOS,
 // and agreement between the builder's pre-tokenizer and the one in tokenizer.json.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeIds, loadLocalTokenizer } from '../../src/corpus/load-tokenizer.js';
-import { preTokenize } from '../../src/corpus/pre-tokenizer.js';
-import { EOS_TOKEN } from '../../src/corpus/tokenizer-json.js';
+import { loadTokenizer, type TextTokenizer } from '../../src/tasks/tokenizer.js';
+import { preTokenize } from '../../tools/corpus/pre-tokenizer.js';
+import { EOS_TOKEN } from '../../tools/corpus/tokenizer-json.js';
 
 const MODEL_DIR = fileURLToPath(new URL('../../models/embedded', import.meta.url));
 const DATA_DIR = fileURLToPath(new URL('../../datasets/embedded', import.meta.url));
 
-let tok: PreTrainedTokenizer;
+let tok: TextTokenizer;
 beforeAll(async () => {
-  tok = await loadLocalTokenizer(MODEL_DIR);
+  tok = await loadTokenizer(MODEL_DIR);
 });
 
 const SAMPLES = [
@@ -27,40 +26,46 @@ const SAMPLES = [
 
 describe('embedded tokenizer', () => {
   it('loads offline and round-trips text exactly', () => {
-    for (const s of SAMPLES) expect(tok.decode(encodeIds(tok, s))).toBe(s);
+    for (const s of SAMPLES) expect(tok.decode(tok.encode(s))).toBe(s);
   });
 
   it('" A".." D" are single tokens equal to the last token of "Answer: X"', () => {
     for (const L of ['A', 'B', 'C', 'D']) {
-      const cont = encodeIds(tok, ` ${L}`);
+      const cont = tok.encode(` ${L}`);
       expect(cont).toHaveLength(1);
-      const whole = encodeIds(tok, `Answer: ${L}`);
+      const whole = tok.encode(`Answer: ${L}`);
       expect(whole[whole.length - 1]).toBe(cont[0]);
       // lm-eval splits context/continuation as encode(ctx + cont) minus encode(ctx)
-      expect(whole.slice(0, -1)).toEqual(encodeIds(tok, 'Answer:'));
+      expect(whole.slice(0, -1)).toEqual(tok.encode('Answer:'));
     }
   });
 
   it('keeps an option marker "\nA." as one token, distinct from the answer " A"', () => {
-    const ids = encodeIds(tok, 'Which?\nA. red\nB. blue');
+    const ids = tok.encode('Which?\nA. red\nB. blue');
     const pieces = ids.map((i) => tok.decode([i]));
     expect(pieces).toContain('A.');
     expect(pieces).toContain('B.');
-    expect(encodeIds(tok, 'A.')).not.toEqual(encodeIds(tok, ' A'));
+    expect(tok.encode('A.')).not.toEqual(tok.encode(' A'));
     // mid-line "A." is not a marker
-    expect(encodeIds(tok, 'grade A. Next').map((i) => tok.decode([i]))).not.toContain('A.');
+    expect(tok.encode('grade A. Next').map((i) => tok.decode([i]))).not.toContain('A.');
   });
 
   it('splits numbers into one token per digit', () => {
-    const ids = encodeIds(tok, '#### 1234');
+    const ids = tok.encode('#### 1234');
     const digits = ids.slice(-4).map((i) => tok.decode([i]));
     expect(digits).toEqual(['1', '2', '3', '4']);
   });
 
   it('has <|endoftext|> as a single special EOS token and adds nothing by default', () => {
-    const eos = tok.convert_tokens_to_ids(EOS_TOKEN) as number;
-    expect(tok.encode(`a${EOS_TOKEN}b`, { add_special_tokens: false })).toContain(eos);
-    expect(tok.encode('hello')).toEqual(encodeIds(tok, 'hello'));
+    expect(tok.eosToken).toBe(EOS_TOKEN);
+    const eos = tok.eosTokenIds[0];
+    expect(tok.encode(`a${EOS_TOKEN}b`)).toContain(eos);
+    // nothing is added by default either (Python's tokenizers reads the same files for training):
+    // a ByteLevel post-processor adds no tokens, and no BOS / EOS is configured to be added
+    const tokenizer = JSON.parse(readFileSync(`${MODEL_DIR}/tokenizer.json`, 'utf8'));
+    expect(tokenizer.post_processor.type).toBe('ByteLevel');
+    const tokenizerConfig = JSON.parse(readFileSync(`${MODEL_DIR}/tokenizer_config.json`, 'utf8'));
+    expect([tokenizerConfig.add_bos_token, tokenizerConfig.add_eos_token]).toEqual([false, false]);
     const config = JSON.parse(readFileSync(`${MODEL_DIR}/config.json`, 'utf8'));
     expect(config.eos_token_id).toBe(eos);
     expect(config.vocab_size).toBeGreaterThan(eos);
@@ -76,7 +81,7 @@ describe('embedded tokenizer', () => {
       // token boundaries (ASCII samples: one char per byte) must include every piece boundary
       const tokenEnds = new Set<number>();
       let end = 0;
-      for (const id of encodeIds(tok, s)) tokenEnds.add((end += tok.decode([id]).length));
+      for (const id of tok.encode(s)) tokenEnds.add((end += tok.decode([id]).length));
       for (const c of cuts) expect(tokenEnds.has(c)).toBe(true);
     }
   });
@@ -85,7 +90,7 @@ describe('embedded tokenizer', () => {
     const config = JSON.parse(readFileSync(`${MODEL_DIR}/config.json`, 'utf8'));
     const rows = (f: string) => readFileSync(`${DATA_DIR}/gsm8k/${f}`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { question: string; answer: string });
     const prefix = rows('train.jsonl').slice(0, 5).map((d) => `Question: ${d.question}\nAnswer: ${d.answer}\n\n`).join('');
-    const longest = Math.max(...rows('test.jsonl').map((d) => encodeIds(tok, `${prefix}Question: ${d.question}\nAnswer:`).length));
+    const longest = Math.max(...rows('test.jsonl').map((d) => tok.encode(`${prefix}Question: ${d.question}\nAnswer:`).length));
     expect(longest + 256).toBeLessThanOrEqual(config.max_position_embeddings);
   });
 });

@@ -49,6 +49,8 @@ export interface Manifest {
 
 export function renderDatasets(held: HeldOut, seed: number): { files: FileMap; manifest: Manifest } {
   const files: FileMap = new Map();
+  // the generator's location when version 1.2.0 was published: the shipped datasets/manifest.json
+  // records it, and that file must not change without a new GENERATOR_VERSION
   const common = { generator: 'src/corpus (npx tsx src/corpus/cli.ts)', generatorVersion: GENERATOR_VERSION, seed, licence: LICENCE };
 
   const mmluFiles: ManifestFile[] = [];

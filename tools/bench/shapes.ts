@@ -1,5 +1,5 @@
-// The real-model shapes of `npm run bench`, as in ../shared/reference/make_shaped.py: the released
-// configs of OLMoE-1B-7B-0924 and Qwen1.5-MoE-A2.7B with num_hidden_layers cut to 2.
+// The real-model shapes of `npm run bench`: the released config.json of OLMoE-1B-7B-0924 and of
+// Qwen1.5-MoE-A2.7B with num_hidden_layers cut to 2 (random weights fill them).
 
 export const BENCH_SHAPES: { name: string; config: Record<string, unknown> }[] = [
   {

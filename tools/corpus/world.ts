@@ -119,7 +119,3 @@ export function render(template: string, entity: Entity, value = ''): string {
   const out = template.replace(/\{E\}/g, entity.start).replace(/\{e\}/g, entity.mid).replace(/\{v\}/g, value);
   return out.charAt(0).toUpperCase() + out.slice(1);
 }
-
-export function factsOf(world: World, subject: string, entityIndex: number): Fact[] {
-  return world.facts.filter((f) => f.subject === subject && f.entity.index === entityIndex);
-}

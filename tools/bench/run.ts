@@ -1,23 +1,24 @@
-// `npm run bench` (issue 8): moe-eval's engine side by side with the PyTorch-eager peer
-// (../shared/reference/bench_ref.py) on the same synthetic real-shaped checkpoints, alternating the
+// `npm run bench`: moe-eval's engine side by side with the project's PyTorch-eager peer
+// (tools/bench/torch_peer.py) on the same synthetic real-shaped checkpoints, alternating the
 // contenders; decode tokens/s after a 128-token prompt, prefill tokens/s of a 512-token prompt, the
 // machine's memory bandwidth (a large array copy), the weight bytes per second decode achieves, and
 // the share of decode time spent in routing + cache bookkeeping. Results: reports/bench/<date>.json
-// and a markdown table on stdout.
+// and a markdown table on stdout. Without a Python that can import torch, moe-eval runs alone.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MoeModel } from '../engine/model.js';
-import { PACKAGE_ROOT } from '../engine/model-source.js';
-import { moeLayerIndices } from '../engine/spec.js';
-import { writeSyntheticCheckpoint } from '../engine/synthetic-checkpoint.js';
-import { modelFacts } from '../engine/inspect.js';
-import { RoutingController } from '../routing/index.js';
-import type { ExpertRouting, RoutingPhase } from '../routing/types.js';
-import { argmax } from '../engine/engine.js';
+import { MoeModel } from '../../src/engine/model.js';
+import { PACKAGE_ROOT } from '../../src/engine/model-source.js';
+import { moeLayerIndices } from '../../src/engine/spec.js';
+import { writeSyntheticCheckpoint } from '../../src/engine/synthetic-checkpoint.js';
+import { modelFacts } from '../../src/engine/inspect.js';
+import { RoutingController } from '../../src/routing/index.js';
+import type { ExpertRouting, RoutingPhase } from '../../src/routing/types.js';
+import { argmax } from '../../src/engine/engine.js';
 import { BENCH_SHAPES } from './shapes.js';
 
 const { values: args } = parseArgs({
@@ -26,8 +27,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     repeats: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '2' },
-    reference: { type: 'string', default: resolve(PACKAGE_ROOT, '..', 'shared', 'reference') },
-    python: { type: 'string', default: '/usr/bin/python3' },
+    // default: python3 on PATH, else /usr/bin/python3, whichever first imports torch
+    python: { type: 'string' },
     'skip-torch': { type: 'boolean', default: false },
     // seconds to wait after one contender's process ends before the other measures (see settle())
     settle: { type: 'string', default: '10' },
@@ -99,17 +100,31 @@ async function oursOnce(model: MoeModel): Promise<{ prefillTokS: number; decodeT
   return { prefillTokS: (1000 * PROMPT) / prefillMs, decodeTokS: (1000 * DECODE) / decodeMs, longTokS: (1000 * LONG) / longMs, routingShare: routing.ms / decodeMs };
 }
 
-function torchAvailable(python: string): string | null {
-  const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+const PEER = join(dirname(fileURLToPath(import.meta.url)), 'torch_peer.py');
+const TORCH_INSTALL_HINT = 'install them (Debian: apt-get install python3-torch libopenblas0-pthread) or name a Python that has them with --python';
+
+/** The torch version a Python interpreter imports, or null (no such interpreter, or no torch). */
+function torchVersion(python: string): string | null {
+  const r = spawnSync(python, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
-function torchOnce(python: string, reference: string, dir: string): Record<string, number> {
-  const out = execFileSync(python, [join(reference, 'bench_ref.py'), dir, '--prompt', String(PROMPT), '--decode', String(DECODE), '--prefill-long', String(LONG), '--threads', '2', '--repeats', String(repeats), '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+/** The first interpreter that imports torch: --python alone when given, else python3 on PATH, else /usr/bin/python3. */
+function findTorchPython(given: string | undefined): { python: string; torch: string } | { tried: string[] } {
+  const candidates = given ? [given] : ['python3', '/usr/bin/python3'];
+  for (const python of candidates) {
+    const torch = torchVersion(python);
+    if (torch) return { python, torch };
+  }
+  return { tried: candidates };
+}
+
+function torchOnce(python: string, dir: string): Record<string, number> {
+  const out = execFileSync(python, [PEER, dir, '--prompt', String(PROMPT), '--decode', String(DECODE), '--prefill-long', String(LONG), '--threads', '2', '--repeats', String(repeats), '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-/** Bytes of the weights one decode token reads at float32 (bench_ref's definition). */
+/** Bytes of the weights one decode token reads at float32 (torch_peer.py's definition). */
 function decodeWeightBytes(model: MoeModel): number {
   const f = modelFacts(model.checkpoint, model.spec);
   // active parameters count the whole embedding table; a decode token reads one row of it (a tied
@@ -129,15 +144,14 @@ function settle(): void {
 
 async function main(): Promise<void> {
   mkdirSync(args.scratch!, { recursive: true });
-  const torchVersion = args['skip-torch'] ? null : torchAvailable(args.python!);
-  const reference = args.reference!;
-  const peer = torchVersion && existsSync(join(reference, 'bench_ref.py')) ? torchVersion : null;
-  if (!peer) {
-    process.stderr.write(
-      args['skip-torch']
-        ? 'PyTorch side skipped (--skip-torch)\n'
-        : `PyTorch side skipped: ${torchVersion ? `${reference}/bench_ref.py not found` : `${args.python} cannot import torch (apt-get install python3-torch libopenblas0-pthread)`}\n`,
-    );
+  let peer: { python: string; torch: string } | null = null;
+  if (args['skip-torch']) process.stderr.write('PyTorch side skipped (--skip-torch)\n');
+  else {
+    const found = findTorchPython(args.python);
+    if ('torch' in found) {
+      peer = found;
+      process.stderr.write(`PyTorch side: ${found.python} (torch ${found.torch}) running ${PEER}\n`);
+    } else process.stderr.write(`PyTorch side skipped: ${found.tried.join(' and ')} cannot import torch and numpy; ${TORCH_INSTALL_HINT}. Measuring moe-eval alone.\n`);
   }
   const bandwidth = memoryBandwidthGBps();
   process.stderr.write(`memory copy bandwidth: ${bandwidth.toFixed(1)} GB/s (read + write)\n`);
@@ -158,7 +172,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < repeats; i++) ours.push(await oursOnce(model));
       if (peer) {
         settle();
-        torch.push(torchOnce(args.python!, reference, dir));
+        torch.push(torchOnce(peer.python, dir));
         settle();
       }
     }
@@ -174,7 +188,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${shape.name}: ours decode ${o.decode.toFixed(2)} tok/s, prefill-512 ${o.prefill512.toFixed(1)} tok/s${t ? `; torch ${t.decode.toFixed(2)} / ${t.prefill512.toFixed(1)}` : ''}\n`);
   }
   const date = new Date().toISOString().slice(0, 10);
-  const report = { date, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, node: process.version, torch: peer }, memoryCopyGBps: bandwidth, prompt: PROMPT, decode: DECODE, prefillLong: LONG, repeats, rounds, settleSeconds, rows };
+  const report = { date, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, node: process.version, torch: peer?.torch ?? null }, memoryCopyGBps: bandwidth, prompt: PROMPT, decode: DECODE, prefillLong: LONG, repeats, rounds, settleSeconds, rows };
   mkdirSync(args.out!, { recursive: true });
   writeFileSync(join(args.out!, `${date}.json`), `${JSON.stringify(report, null, 2)}\n`);
   console.log(markdown(report));
@@ -182,10 +196,11 @@ async function main(): Promise<void> {
 
 function markdown(r: { date: string; memoryCopyGBps: number; rows: Record<string, any>[] }): string {
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
+  const ratio = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}x`);
   const lines = [
     `| model (2 layers, fp32) | moe-eval decode tok/s | PyTorch decode tok/s | ratio | moe-eval prefill-512 tok/s | PyTorch prefill-512 tok/s | ratio | decode weight GB/s | of copy bandwidth | routing + cache share of decode |`,
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...r.rows.map((x) => `| ${x.model} | ${f(x.ours.decode, 2)} | ${f(x.torch?.decode, 2)} | ${f(x.decodeRatio, 2)}x | ${f(x.ours.prefill512)} | ${f(x.torch?.prefill512)} | ${f(x.prefillRatio, 2)}x | ${f(x.achievedGBps)} | ${f(100 * x.bandwidthShare, 0)} % | ${f(100 * x.ours.routingShare, 2)} % |`),
+    ...r.rows.map((x) => `| ${x.model} | ${f(x.ours.decode, 2)} | ${f(x.torch?.decode, 2)} | ${ratio(x.decodeRatio)} | ${f(x.ours.prefill512)} | ${f(x.torch?.prefill512)} | ${ratio(x.prefillRatio)} | ${f(x.achievedGBps)} | ${f(100 * x.bandwidthShare, 0)} % | ${f(100 * x.ours.routingShare, 2)} % |`),
     '',
     `Memory copy bandwidth (1 GiB array copy, read + write): ${f(r.memoryCopyGBps)} GB/s. Medians; prompt 128 + 32 greedy decode steps, and one 512-token prefill; ${settleSeconds} s settle pause around each PyTorch run. ${r.date}.`,
   ];

@@ -149,7 +149,3 @@ export function makeDrill(rng: Rng): string {
 export function gsmShot(p: Problem): string {
   return `Question: ${p.question}\nAnswer: ${p.answer}`;
 }
-
-export function gsmPrompt(p: Problem): string {
-  return `Question: ${p.question}\nAnswer:`;
-}

@@ -1,5 +1,5 @@
 // Corpus generator CLI: world -> held-out datasets (+ manifest) and the training corpus.
-//   npx tsx src/corpus/cli.ts --seed 1 --out tmp/embedded/corpus [--datasets datasets] [--train-chars N]
+//   npx tsx tools/corpus/cli.ts --seed 1 --out tmp/embedded/corpus [--datasets datasets] [--train-chars N]
 // Same seed and sizes -> byte-identical output.
 
 import { mkdirSync, writeFileSync } from 'node:fs';

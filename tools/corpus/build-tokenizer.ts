@@ -1,5 +1,5 @@
 // Builds the project's tokenizer from the training corpus:
-//   npx tsx src/corpus/build-tokenizer.ts --corpus tmp/embedded/corpus/train.txt --out models/embedded --vocab 2048
+//   npx tsx tools/corpus/build-tokenizer.ts --corpus tmp/embedded/corpus/train.txt --out models/embedded --vocab 2048
 // Writes tokenizer.json + tokenizer_config.json. Deterministic for a given corpus.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,10 +1,12 @@
-// Tokenises a corpus file (documents separated by <|endoftext|>) with the project tokenizer via
-// @huggingface/transformers and writes little-endian uint16 ids, EOS after every document:
-//   npx tsx src/corpus/tokenize-corpus.ts --tokenizer models/embedded --in train.txt --out train.bin
+// Tokenises a corpus file (documents separated by <|endoftext|>) with the project tokenizer, loaded
+// by the product's loader (src/tasks/tokenizer.ts) so that training ids and the ids moe-eval
+// evaluates with come from one implementation, and writes little-endian uint16 ids, EOS after
+// every document:
+//   npx tsx tools/corpus/tokenize-corpus.ts --tokenizer models/embedded --in train.txt --out train.bin
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { encodeIds, loadLocalTokenizer } from './load-tokenizer.js';
+import { loadTokenizer } from '../../src/tasks/tokenizer.js';
 import { EOS_TOKEN } from './tokenizer-json.js';
 
 const { values } = parseArgs({ options: { tokenizer: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' } } });
@@ -13,14 +15,16 @@ if (!values.tokenizer || !values.in || !values.out) {
   process.exit(2);
 }
 const t0 = Date.now();
-const tok = await loadLocalTokenizer(values.tokenizer);
-const eos = tok.convert_tokens_to_ids(EOS_TOKEN) as number;
+const tok = await loadTokenizer(values.tokenizer);
+// documents are split on EOS_TOKEN's text, so the id written after each must be that token's
+if (tok.eosToken !== EOS_TOKEN) throw new Error(`${values.tokenizer}: eos token is ${JSON.stringify(tok.eosToken)}, expected ${EOS_TOKEN}`);
+const eos = tok.eosTokenIds[0];
 const docs = readFileSync(values.in, 'utf8').split(EOS_TOKEN);
 if (docs[docs.length - 1] === '') docs.pop();
 const chunks: Uint16Array[] = [];
 let total = 0;
 for (const d of docs) {
-  const ids = encodeIds(tok, d);
+  const ids = tok.encode(d);
   ids.push(eos);
   const arr = Uint16Array.from(ids);
   chunks.push(arr);
