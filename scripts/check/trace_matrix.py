@@ -1,4 +1,5 @@
-"""Run compare_trace.py over a matrix of routing options on many checkpoints (issue 3's "done when").
+"""Run compare_trace.py over a matrix of routing options on many checkpoints: every strategy, cache policy,
+lifecycle option and architecture the routing contract covers, so that no combination goes unchecked.
 
 Options are derived per checkpoint from its top-k k and expert count E (C = max(k, E // 2)):
   topk                      --cache C
