@@ -1,11 +1,15 @@
-// The memory an offloading run needs: every dense weight (attention, norms, embeddings,
-// LM head, routers, shared experts, dense MLPs) in float32, C routed experts per MoE layer in
-// float32 plus one transient expert (a batched prefill runs an expert the cache no longer holds from
-// a buffer of its own), and a fixed overhead for Node.js, onnxruntime, activations and the KV cache. Derives the
-// largest cache that fits a --memory-limit, or refuses one that cannot fit.
+// What a run holds in memory, known from the checkpoint's headers before any weight is read: every
+// dense weight (attention, norms, embeddings, LM head, routers, shared experts, dense MLPs) in
+// float32, the routed experts at the precision they are held in (float32, or 4-bit blocks), and a
+// fixed overhead for Node.js, onnxruntime, activations and the KV cache. An offloading run holds C
+// routed experts per MoE layer plus one float32 transient expert (a batched prefill runs an expert
+// the cache no longer holds, and reads go through one buffer). A run that cannot fit is refused up
+// front with the numbers and the flags that would fit, instead of meeting the out-of-memory killer.
 
 import { usageError } from '../errors.js';
 import type { ModelFacts } from '../engine/inspect.js';
+import { q4Bytes } from '../engine/quant-q4.js';
+import type { ExpertPrecision } from '../engine/routed-expert.js';
 
 /** Node.js + onnxruntime + activations + KV cache of one sample (measured RSS of a tiny model run is ~250 MiB) */
 export const OVERHEAD_BYTES = 512 * 2 ** 20;
@@ -21,35 +25,58 @@ export function parseSize(text: string, flag = '--memory-limit'): number {
 }
 
 export interface MemoryBudget {
+  precision: ExpertPrecision;
   denseBytes: number;
+  /** one routed expert as held in memory */
   expertBytes: number;
+  /** the float32 buffer an offloading run reads and runs transient experts through */
+  transientBytes: number;
   moeLayers: number;
+  experts: number;
   overheadBytes: number;
-  /** the bound for C experts per layer */
+  /** an offloading run with C experts per layer */
   boundBytes(capacity: number): number;
+  /** a run that holds every routed expert */
+  residentBytes: number;
 }
 
-export function memoryBudget(f: ModelFacts): MemoryBudget {
-  const paramsPerExpert = 3 * f.hiddenSize * f.expertIntermediateSize;
-  const routed = f.moeLayers.length * f.experts * paramsPerExpert;
-  const denseBytes = (f.totalParameters - routed) * COMPUTE_BYTES_PER_PARAMETER;
-  const expertBytes = paramsPerExpert * COMPUTE_BYTES_PER_PARAMETER;
+export function memoryBudget(f: ModelFacts, precision: ExpertPrecision = 'f32'): MemoryBudget {
+  const H = f.hiddenSize;
+  const I = f.expertIntermediateSize;
+  const paramsPerExpert = 3 * H * I;
+  const L = f.moeLayers.length;
+  const denseBytes = (f.totalParameters - L * f.experts * paramsPerExpert) * COMPUTE_BYTES_PER_PARAMETER;
+  const transientBytes = paramsPerExpert * COMPUTE_BYTES_PER_PARAMETER;
+  const expertBytes = precision === 'q4' ? 2 * q4Bytes(I, H) + q4Bytes(H, I) : transientBytes;
   return {
+    precision,
     denseBytes,
     expertBytes,
-    moeLayers: f.moeLayers.length,
+    transientBytes,
+    moeLayers: L,
+    experts: f.experts,
     overheadBytes: OVERHEAD_BYTES,
-    boundBytes: (c) => denseBytes + (c * f.moeLayers.length + 1) * expertBytes + OVERHEAD_BYTES,
+    boundBytes: (c) => denseBytes + c * L * expertBytes + transientBytes + OVERHEAD_BYTES,
+    residentBytes: denseBytes + L * f.experts * expertBytes + OVERHEAD_BYTES,
   };
 }
 
 const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+/** GiB from 1 GiB up, MiB below */
+const size = (b: number) => (b >= 2 ** 30 ? gib(b) : mib(b));
+const precisionName = (p: ExpertPrecision) => (p === 'q4' ? '4-bit blocks' : 'float32');
 
-/** The cache for a memory limit: the given one if it fits, else the largest that fits (≥ top-k), else a usage error with the numbers. */
-export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested: number | undefined): number {
-  const b = memoryBudget(f);
-  const fits = Math.min(f.experts, Math.floor((limitBytes - b.denseBytes - b.overheadBytes - b.expertBytes) / (b.moeLayers * b.expertBytes)));
-  const numbers = `dense weights ${gib(b.denseBytes)} + C × ${b.moeLayers} MoE layers × ${(b.expertBytes / 2 ** 20).toFixed(2)} MiB per expert (float32) + 1 transient expert + overhead ${gib(b.overheadBytes)}`;
+/** The largest offloading cache (experts per layer) that fits in `limitBytes`, possibly below top-k. */
+function largestCache(b: MemoryBudget, limitBytes: number): number {
+  return Math.min(b.experts, Math.floor((limitBytes - b.denseBytes - b.overheadBytes - b.transientBytes) / (b.moeLayers * b.expertBytes)));
+}
+
+/** The cache for an offloading run under a memory limit: the given one if it fits, else the largest that fits (≥ top-k), else a usage error with the numbers. */
+export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested: number | undefined, precision: ExpertPrecision = 'f32'): number {
+  const b = memoryBudget(f, precision);
+  const fits = largestCache(b, limitBytes);
+  const numbers = `dense weights ${gib(b.denseBytes)} + C × ${b.moeLayers} MoE layers × ${mib(b.expertBytes)} per expert (${precisionName(precision)}) + 1 transient expert ${mib(b.transientBytes)} + overhead ${gib(b.overheadBytes)}`;
   if (requested !== undefined) {
     if (b.boundBytes(requested) > limitBytes) {
       throw usageError('cache-exceeds-memory', `--cache ${requested} needs ${gib(b.boundBytes(requested))} (${numbers}), more than --memory-limit ${gib(limitBytes)}`, fits >= f.topK ? `use --cache ${fits} or less, or raise --memory-limit` : 'raise --memory-limit');
@@ -60,4 +87,32 @@ export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested
     throw usageError('memory-limit-too-small', `--memory-limit ${gib(limitBytes)} cannot hold even top-k = ${f.topK} experts per layer: ${numbers}`, `raise --memory-limit to at least ${gib(b.boundBytes(f.topK))}`);
   }
   return fits;
+}
+
+/**
+ * A run that holds every routed expert must fit in `limit` (the --memory-limit, or the memory the
+ * machine has available); otherwise a usage error naming the sizes and the flags that would fit.
+ */
+export function requireResidentFits(f: ModelFacts, precision: ExpertPrecision, limit: { bytes: number; label: string }): void {
+  const b = memoryBudget(f, precision);
+  if (b.residentBytes <= limit.bytes) return;
+  const options: string[] = [];
+  if (precision === 'f32') {
+    const q4 = memoryBudget(f, 'q4');
+    if (q4.residentBytes <= limit.bytes) options.push(`--quant q4 (holds ${size(q4.residentBytes)})`);
+  }
+  // the flag value is rounded down, so the cache named for it fits in it
+  const limitMiB = Math.floor(limit.bytes / 2 ** 20);
+  for (const p of precision === 'f32' ? (['f32', 'q4'] as const) : (['q4'] as const)) {
+    const cache = largestCache(memoryBudget(f, p), limitMiB * 2 ** 20);
+    if (cache >= f.topK) {
+      options.push(`--offload --memory-limit ${limitMiB}MiB${p === 'q4' ? ' --quant q4' : ''} (a cache of ${cache} of ${f.experts} experts per layer fits)`);
+      break;
+    }
+  }
+  throw usageError(
+    'model-exceeds-memory',
+    `holding the model needs ${size(b.residentBytes)} (dense weights ${size(b.denseBytes)} + ${b.moeLayers} MoE layers × ${f.experts} experts × ${mib(b.expertBytes)} in ${precisionName(precision)} + overhead ${size(b.overheadBytes)}), more than ${limit.label} (${size(limit.bytes)})`,
+    options.length ? `run with ${options.join(', or ')}` : 'no offloading cache fits either: use a machine with more memory',
+  );
 }

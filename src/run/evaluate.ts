@@ -53,7 +53,7 @@ export interface RunOutcome {
 /** One run: load the model, evaluate, release it. */
 export async function evaluate(input: RunConfigInput, context: RunContext = {}): Promise<RunOutcome> {
   const config = runConfig(input);
-  return withModel(config.model, config.engine, (loaded) => evaluateLoaded(loaded, config, context));
+  return withModel(config.model, config.engine, (loaded) => evaluateLoaded(loaded, config, context), config.memoryLimitBytes);
 }
 
 /** One run on an already loaded model (its engine options are the model's, not the config's). */
@@ -64,7 +64,8 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
   const data = await loadTaskData(task, config.data, numFewshot > 0);
   const device = loadDevice(config.device);
   const { source, model, facts, tokenizer } = loaded;
-  const cache = config.memoryLimitBytes === null ? config.routing.cache : cacheForMemoryLimit(facts, config.memoryLimitBytes, config.routing.cache ?? undefined);
+  // a memory limit sizes the cache of an offloading run; a resident run was checked against it at load
+  const cache = config.memoryLimitBytes !== null && loaded.offload ? cacheForMemoryLimit(facts, config.memoryLimitBytes, config.routing.cache ?? undefined, loaded.precision) : config.routing.cache;
   if (loaded.offload && cache === null) throw usageError('offload-needs-cache', '--offload needs --cache C or --memory-limit SIZE: the cache decides which experts stay in memory', 'add --cache or --memory-limit');
   loaded.offload?.reset();
   const maxLength = model.spec.maxPositionEmbeddings ?? 2048;
@@ -168,7 +169,7 @@ const resumeCommand = (argv: string[]) =>
 /** Peak memory and, when offloading, what the store read (measured: a timing-like field). */
 function memoryReport(loaded: LoadedModel, cache: number | null): Record<string, unknown> {
   const { facts, offload, engine } = loaded;
-  const budget = memoryBudget(facts);
+  const budget = memoryBudget(facts, loaded.precision);
   return {
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     offload: Boolean(offload),
@@ -176,7 +177,7 @@ function memoryReport(loaded: LoadedModel, cache: number | null): Record<string,
       ? {
           ...offload.stats,
           boundBytes: budget.boundBytes(cache ?? facts.experts),
-          bound: `dense ${budget.denseBytes} + (${cache} × ${budget.moeLayers} + 1 transient) × ${budget.expertBytes} + overhead ${budget.overheadBytes} bytes`,
+          bound: `dense ${budget.denseBytes} + ${cache} × ${budget.moeLayers} × ${budget.expertBytes} + transient ${budget.transientBytes} + overhead ${budget.overheadBytes} bytes`,
           ioBandwidth: engine.ioBandwidthMBps ? { mbps: engine.ioBandwidthMBps, label: 'emulated' } : null,
         }
       : {}),

@@ -3,7 +3,9 @@
 
 import { join } from 'node:path';
 import { inputError } from '../errors.js';
-import { modelFacts, type ModelFacts } from '../engine/inspect.js';
+import { inspectModel, modelFacts, type ModelFacts } from '../engine/inspect.js';
+import { availableMemory } from '../latency/available-memory.js';
+import { requireResidentFits } from '../latency/memory-budget.js';
 import { MoeModel } from '../engine/model.js';
 import { resolveModel, type ModelSource } from '../engine/model-source.js';
 import { OffloadingExpertStore } from '../engine/offload-store.js';
@@ -26,9 +28,18 @@ export interface LoadedModel {
   loadMs: number;
 }
 
-/** `model`: a checkpoint directory or hub id in the local cache; null = the embedded model. */
-export async function loadModel(model: string | null, engine: EngineOptions): Promise<LoadedModel> {
+/**
+ * `model`: a checkpoint directory or hub id in the local cache; null = the embedded model. A model
+ * that would hold all its experts is checked against `memoryLimitBytes` (or the memory available)
+ * from its headers, before a weight is read.
+ */
+export async function loadModel(model: string | null, engine: EngineOptions, memoryLimitBytes: number | null = null): Promise<LoadedModel> {
   const source = await resolveModel(model ?? undefined);
+  if (!engine.offload) {
+    const available = availableMemory();
+    const limit = memoryLimitBytes === null ? { bytes: available.bytes, label: available.source } : { bytes: memoryLimitBytes, label: '--memory-limit' };
+    requireResidentFits(inspectModel(source.dir), engine.precision, limit);
+  }
   const t0 = performance.now();
   let store: OffloadingExpertStore | null = null;
   const precision = engine.precision;
@@ -56,8 +67,8 @@ export async function loadModel(model: string | null, engine: EngineOptions): Pr
 }
 
 /** Runs `fn` on a freshly loaded model and releases it afterwards, whatever happens. */
-export async function withModel<T>(model: string | null, engine: EngineOptions, fn: (loaded: LoadedModel) => Promise<T>): Promise<T> {
-  const loaded = await loadModel(model, engine);
+export async function withModel<T>(model: string | null, engine: EngineOptions, fn: (loaded: LoadedModel) => Promise<T>, memoryLimitBytes: number | null = null): Promise<T> {
+  const loaded = await loadModel(model, engine, memoryLimitBytes);
   try {
     return await fn(loaded);
   } finally {

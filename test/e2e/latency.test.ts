@@ -99,3 +99,38 @@ describe('--offload', () => {
     expect(r.stderr).toContain('--cache 32 needs');
   });
 });
+
+describe('memory known before loading', () => {
+  // the embedded model's parameters, from its config.json by hand (olmoe: q/k RMSNorm over the whole
+  // projection, untied LM head): everything but the routed experts is held in float32
+  const cfg = JSON.parse(readFileSync(join('models', 'embedded', 'config.json'), 'utf8'));
+  const H = cfg.hidden_size;
+  const perLayer = 4 * H * H + 2 * H + 2 * H + cfg.num_experts * H; // q k v o, q/k norms, two layer norms, router
+  const dense = 2 * cfg.vocab_size * H + cfg.num_hidden_layers * perLayer + H;
+  const expert = 3 * H * cfg.intermediate_size;
+  const holdMiB = (4 * (dense + cfg.num_hidden_layers * cfg.num_experts * expert) + 512 * 2 ** 20) / 2 ** 20;
+  const mib = (x: number) => `${x.toFixed(2)} MiB`;
+
+  it('a run that cannot hold the model is refused in seconds, naming the size and the flags that fit', () => {
+    const limitMiB = Math.floor(holdMiB) - 20;
+    const t0 = performance.now();
+    const r = runCli(['mmlu', '--limit', '1', '--memory-limit', `${limitMiB}MiB`, '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-mem-')), 'r')]);
+    expect(r.status).toBe(2);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    expect(r.stderr).toContain(`holding the model needs ${mib(holdMiB)}`);
+    expect(r.stderr).toContain(`more than --memory-limit (${mib(limitMiB)})`);
+    // C experts per layer fit when dense + C·layers·expert + one transient expert + overhead ≤ limit
+    const fits = Math.floor(((limitMiB * 2 ** 20 - 4 * dense - 4 * expert - 512 * 2 ** 20) / (cfg.num_hidden_layers * 4 * expert)));
+    expect(r.stderr).toContain(`--offload --memory-limit ${limitMiB}MiB (a cache of ${fits} of 16 experts per layer fits)`);
+    // and the suggestion runs
+    const ok = runCli(['mmlu', '--limit', '1', '--offload', '--memory-limit', `${limitMiB}MiB`, '--json', '--quiet', '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-mem-')), 'r')]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).routing.config.cache.capacityExpertsPerLayer).toBe(fits);
+  });
+
+  it('a limit that holds the model runs it with every expert resident', () => {
+    const r = runCli(['mmlu', '--limit', '1', '--memory-limit', `${Math.ceil(holdMiB)}MiB`, '--json', '--quiet', '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-mem-')), 'r')]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).memory.offload).toBe(false);
+  });
+});
