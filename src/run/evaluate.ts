@@ -9,7 +9,9 @@ import { expertBytes } from '../engine/routed-expert.js';
 import { MoeEvalError, usageError } from '../errors.js';
 import { loadDevice } from '../latency/device-profile.js';
 import { cacheForMemoryLimit, memoryBudget } from '../latency/memory-budget.js';
+import type { RoutingController } from '../routing/controller.js';
 import { createRouting } from '../routing/options.js';
+import type { EvalUnit } from '../tasks/adapters/adapter.js';
 import { adapterFor } from '../tasks/adapters/registry.js';
 import { loadTask, type TaskConfig } from '../tasks/task-config.js';
 import { loadTaskData } from '../tasks/task-data.js';
@@ -104,40 +106,9 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
         folder.writeResults({ ...header, run: { ...header.run, status: 'interrupted' }, samples: { total: units.length, evaluated: records.length }, note: 'interrupted: continue with the same flags and --resume' });
         throw interrupted(folder.dir, records.length, units.length, context.continueHint ?? resumeCommand(context.argv ?? []));
       }
-      controller.beginSample(unit.docId);
-      const first = engine.timings.length;
-      let values: Record<string, number> = {};
-      let log: Record<string, unknown> | undefined;
-      let truncatedTokens = 0;
-      let error: string | null = null;
-      const before = controller.totals();
-      try {
-        const outcome = await unit.run(engine, controller);
-        values = outcome.values;
-        log = config.logSamples ? outcome.log : undefined;
-        truncatedTokens = outcome.truncatedTokens ?? 0;
-      } catch (e) {
-        if (e instanceof MoeEvalError && e.kind !== 'runtime') throw e;
-        error = (e as Error).message; // a harness failure on one sample: recorded, never scored as wrong
-      }
-      controller.endSample();
-      const after = controller.totals();
-      const timings = engine.timings.slice(first);
-      const prefill = timings.filter((t) => t.phase === 'prefill');
-      const record: SampleRecord = {
-        index: unit.index,
-        docId: unit.docId,
-        group: unit.group,
-        values,
-        error,
-        routing: { events: after.events - before.events, accesses: after.accesses - before.accesses, misses: after.misses - before.misses },
-        ...(truncatedTokens > 0 ? { contextTruncatedTokens: truncatedTokens } : {}),
-        latency: { prefillTokens: sumOf(prefill.map((t) => t.tokens)), prefillMs: sumOf(prefill.map((t) => t.ms)), decodeMs: timings.filter((t) => t.phase === 'decode').map((t) => t.ms) },
-        ...(log ? { log } : {}),
-      };
+      const record = await evaluateUnit(unit, engine, controller, config.logSamples);
       folder.append(record, records.length + 1, controller.checkpoint());
       records.push(record);
-      engine.timings.length = 0;
       context.observer?.sample?.(record);
     }
     context.observer?.finish?.();
@@ -157,6 +128,40 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
 }
 
 const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** One evaluation unit as a sample record: its values (or its harness error), routing counts and timings. */
+async function evaluateUnit(unit: EvalUnit, engine: Engine, controller: RoutingController, logSamples: boolean): Promise<SampleRecord> {
+  controller.beginSample(unit.docId);
+  engine.timings.length = 0;
+  const before = controller.totals();
+  let values: Record<string, number> = {};
+  let log: Record<string, unknown> | undefined;
+  let truncatedTokens = 0;
+  let error: string | null = null;
+  try {
+    const outcome = await unit.run(engine, controller);
+    values = outcome.values;
+    log = logSamples ? outcome.log : undefined;
+    truncatedTokens = outcome.truncatedTokens ?? 0;
+  } catch (e) {
+    if (e instanceof MoeEvalError && e.kind !== 'runtime') throw e;
+    error = (e as Error).message; // a harness failure on one sample: recorded, never scored as wrong
+  }
+  controller.endSample();
+  const after = controller.totals();
+  const prefill = engine.timings.filter((t) => t.phase === 'prefill');
+  return {
+    index: unit.index,
+    docId: unit.docId,
+    group: unit.group,
+    values,
+    error,
+    routing: { events: after.events - before.events, accesses: after.accesses - before.accesses, misses: after.misses - before.misses },
+    ...(truncatedTokens > 0 ? { contextTruncatedTokens: truncatedTokens } : {}),
+    latency: { prefillTokens: sumOf(prefill.map((t) => t.tokens)), prefillMs: sumOf(prefill.map((t) => t.ms)), decodeMs: engine.timings.filter((t) => t.phase === 'decode').map((t) => t.ms) },
+    ...(log ? { log } : {}),
+  };
+}
 
 /** The run stopped between samples on a signal; everything finished is in its folder. */
 function interrupted(dir: string, done: number, total: number, hint: string): MoeEvalError {
