@@ -1,8 +1,10 @@
 // Short arithmetic word problems (one to three operations) with worked, step-by-step answers
-// ending in "#### N" (GSM8K style): the warm-up kind of the training corpus. Numbers stay short
-// (operands under 50, one-digit factors, results under 100 but for a few sums) and every step is
-// written "a op b = c", so a model that sees digits one token at a time can learn the arithmetic
-// within its training budget. The GSM8K-style test set is the harder multi-step kind (multistep.ts).
+// ending in "#### N" (GSM8K style): the kind of the default GSM8K-style set (datasets/embedded/gsm8k)
+// and the warm-up kind of the training corpus. Numbers stay short (operands under 50, one-digit
+// factors, results under 100 but for a few sums) and every step is written "a op b = c", so a
+// model that sees digits one token at a time can learn the arithmetic within its training budget.
+// The harder multi-step kind (datasets/embedded/gsm8k-multistep) is multistep.ts. makeProblem's
+// draws must not change: the default set's files are its output.
 
 import type { Rng } from './rng.js';
 

@@ -76,13 +76,15 @@ export function renderDatasets(held: HeldOut, seed: number): { files: FileMap; m
     }
   }
 
-  const gsmFiles: ManifestFile[] = [];
-  for (const [name, problems] of [['train', held.gsmFewshot], ['test', held.gsmTest]] as const) {
-    const path = `embedded/gsm8k/${name}.jsonl`;
-    const content = problems.map((p) => JSON.stringify({ question: p.question, answer: p.answer }) + '\n').join('');
-    files.set(path, content);
-    gsmFiles.push(fileEntry(path, content, problems.length));
-  }
+  const gsmSet = (dir: string, train: Problem[], test: Problem[]): ManifestFile[] =>
+    ([['train', train], ['test', test]] as const).map(([name, problems]) => {
+      const path = `${dir}/${name}.jsonl`;
+      const content = problems.map((p) => JSON.stringify({ question: p.question, answer: p.answer }) + '\n').join('');
+      files.set(path, content);
+      return fileEntry(path, content, problems.length);
+    });
+  const gsmFiles = gsmSet('embedded/gsm8k', held.gsmFewshot, held.gsmTest);
+  const multistepFiles = gsmSet('embedded/gsm8k-multistep', held.gsmMultistepFewshot, held.gsmMultistepTest);
 
   const textPath = 'embedded/text/test.raw';
   files.set(textPath, held.text);
@@ -97,7 +99,12 @@ export function renderDatasets(held: HeldOut, seed: number): { files: FileMap; m
     {
       name: 'embedded-gsm8k', task: 'gsm8k', path: 'embedded/gsm8k', format: 'gsm8k-jsonl', ...common,
       rows: { train: held.gsmFewshot.length, test: held.gsmTest.length }, files: gsmFiles,
-      description: `Multi-step arithmetic word problems (test problems by number of operations: ${opsHistogram(held.gsmTest)}; numbers into the hundreds and thousands; one irrelevant sentence with a number that must not be used) with worked answers, one "a op b = c" per step, ending in "#### N". No test question occurs in the training corpus; train.jsonl is the few-shot pool, its first 5 rows (the default shots) are short three-step problems, one of each kind of story.`,
+      description: 'Arithmetic word problems with worked answers ending in "#### N". No test question occurs in the training corpus; train.jsonl is the few-shot pool.',
+    },
+    {
+      name: 'embedded-gsm8k-multistep', task: 'gsm8k', path: 'embedded/gsm8k-multistep', format: 'gsm8k-jsonl', ...common,
+      rows: { train: held.gsmMultistepFewshot.length, test: held.gsmMultistepTest.length }, files: multistepFiles,
+      description: `Multi-step arithmetic word problems (test problems by number of operations: ${opsHistogram(held.gsmMultistepTest)}; numbers into the hundreds and thousands; one irrelevant sentence with a number that must not be used) with worked answers, one "a op b = c" per step, ending in "#### N". No test question occurs in the training corpus; train.jsonl is the few-shot pool, its first 5 rows (the default shots) are short three-step problems, one of each kind of story. The target set of the next embedded model, not the default of the gsm8k task: run it with \`moe-eval gsm8k --data datasets/embedded/gsm8k-multistep\`.`,
     },
     {
       name: 'embedded-text', task: 'perplexity', path: 'embedded/text/test.raw', format: 'raw-text', ...common,

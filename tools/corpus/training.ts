@@ -1,11 +1,11 @@
 // The training corpus: a stream of topical documents (encyclopedia entries, stories, fact lists,
 // quizzes, multiple-choice sets in the MMLU format, GSM8K-style problems alone and as few-shot
 // sequences). Questions are only ever asked about training facts; held-out facts appear only as
-// statements. GSM8K-style test questions are excluded by exact string.
+// statements. The test questions of both GSM8K-style sets are excluded by exact string.
 //
-// The GSM8K-style problems are the multi-step kind of the test set (multistep.ts), drawn from a
-// PRNG stream of their own ("<stream>-gsm"), plus shorter one- to three-step problems as a
-// warm-up for the arithmetic (gsmEasy).
+// The GSM8K-style problems are mostly the multi-step kind (multistep.ts, the set the next model
+// is measured on), drawn from a PRNG stream of their own ("<stream>-gsm"), plus shorter one- to
+// three-step problems, the kind of the default set, as a warm-up for the arithmetic (gsmEasy).
 
 import { gsmShot, makeDrill, makeProblem, type Problem } from './arithmetic.js';
 import { makeHardProblem } from './multistep.js';
@@ -69,6 +69,15 @@ export class TrainingDocs {
   private problem(): Problem {
     for (;;) {
       const p = makeHardProblem(this.gsmRng);
+      if (!this.held.gsmTestQuestions.has(p.question)) return p;
+    }
+  }
+
+  /** a short problem (one to three operations, small numbers) that is not a test question: the
+   * default set is of this kind, so a draw can hit one of its questions */
+  private easyProblem(): Problem {
+    for (;;) {
+      const p = makeProblem(this.gsmRng);
       if (!this.held.gsmTestQuestions.has(p.question)) return p;
     }
   }
@@ -139,12 +148,11 @@ export class TrainingDocs {
       case 'gsmSingle':
         return gsmShot(this.problem());
       case 'gsmEasy':
-        // one- to three-step problems with small numbers (never test questions: those are multi-step)
-        return gsmShot(makeProblem(this.gsmRng));
+        return gsmShot(this.easyProblem());
       case 'gsmFewShot': {
-        // a quarter of them open with the default 5 shots of the evaluation prompt; the others have
-        // 2 to 4 shots, so that most documents fit a row of 1024 tokens
-        const shots = rng.chance(0.25) ? this.held.gsmFewshot.slice(0, 5) : Array.from({ length: rng.int(2, 4) }, () => this.problem());
+        // a quarter of them open with the default 5 shots of the multi-step set's prompt; the others
+        // have 2 to 4 shots, so that most documents fit a row of 1024 tokens
+        const shots = rng.chance(0.25) ? this.held.gsmMultistepFewshot.slice(0, 5) : Array.from({ length: rng.int(2, 4) }, () => this.problem());
         return [...shots, this.problem()].map(gsmShot).join('\n\n');
       }
       default:
