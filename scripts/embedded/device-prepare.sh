@@ -13,7 +13,9 @@
 #   tokenizer/tokenizer.json, tokenizer_config.json   byte-level BPE built from this corpus
 #   corpus/train.bin.xz, corpus/valid.bin.xz          uint16 ids (tools/corpus/tokenize-corpus.ts)
 #   warm/train.bin.xz                                 the copy-rich warm-up corpus (another stream)
-#   eval/inputs.json.xz                               datasets/embedded tokenised for eval.py (encode-eval.ts)
+#   eval/inputs.json.xz                               datasets/embedded tokenised for eval.py (encode-eval.ts):
+#                                                     MMLU-style, both GSM8K-style sets (gsm8k-multistep, the
+#                                                     set this model is for, and the default gsm8k), text
 #   SHA256SUMS                                        of the uncompressed files, checked on the machine
 #   prepare.json                                      what made them
 set -euo pipefail

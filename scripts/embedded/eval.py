@@ -6,7 +6,10 @@
         --train-bin tmp/embedded/corpus/train.bin --tasks mmlu,gsm8k,ppl,cache --out tmp/embedded/eval/results.json
 
 * mmlu: 0-shot, acc = argmax over the log-likelihoods of " A".." D" after "...Answer:".
-* gsm8k: 5-shot prompt, greedy until "Question:" or EOS (max 256 new tokens), strict-match with
+* gsm8k: the default GSM8K-style set (datasets/embedded/gsm8k, short problems: what moe-eval gsm8k
+  scores); gsm8k-multistep: the multi-step set (datasets/embedded/gsm8k-multistep, the target set
+  of the next embedded model, which becomes the default together with it). Each its own result.
+  5-shot prompt, greedy until "Question:" or EOS (max 256 new tokens), strict-match with
   lm-eval's regex "#### (\\-?[0-9\\.\\,]+)" against the target with ",", "$", a trailing "." removed;
   flexible-extract with the last number in the output (tasks/gsm8k.yaml's second filter).
   --gsm-batch N generates N problems at once (prompts left-padded, padding masked out of
@@ -109,6 +112,9 @@ def eval_mmlu(model, items, router=None, device: torch.device = torch.device("cp
     return {"acc": correct / len(items), "acc_stderr": stderr_of_mean(correct, len(items)), "n": len(items),
             "by_subject": {k: v[0] / v[1] for k, v in by_subject.items()}}
 
+
+# eval.py task -> (key in encode-eval.ts's inputs, the dataset it was built from)
+GSM_SETS = {"gsm8k": ("gsm", "datasets/embedded/gsm8k"), "gsm8k-multistep": ("gsmMultistep", "datasets/embedded/gsm8k-multistep")}
 
 ANS_RE = re.compile(r"#### (\-?[0-9\.\,]+)")
 
@@ -272,7 +278,7 @@ def main():
     ap.add_argument("--model", required=True)
     ap.add_argument("--inputs", required=True)
     ap.add_argument("--train-bin", default="tmp/embedded/corpus/train.bin")
-    ap.add_argument("--tasks", default="mmlu,gsm8k,ppl,cache")
+    ap.add_argument("--tasks", default="mmlu,gsm8k,ppl,cache", help="of mmlu, gsm8k, gsm8k-multistep, ppl, cache")
     ap.add_argument("--gsm-limit", type=int, default=0)
     ap.add_argument("--cache-size", type=int, default=0, help="experts per layer (default E/2)")
     ap.add_argument("--lambdas", default="0,0.1,0.25,0.5")
@@ -298,15 +304,27 @@ def main():
     detok = Detok(a.model)
     inp = json.load(open(a.inputs))
     tasks = a.tasks.split(",")
+    known = {"mmlu", "gsm8k", "gsm8k-multistep", "ppl", "cache"}
+    if set(tasks) - known:
+        sys.exit(f"eval.py: unknown tasks {sorted(set(tasks) - known)} (known: {sorted(known)})")
     results: dict = {"model": a.model, "config": s.__dict__}
     t0 = time.time()
+
+    def save():
+        # after every task, so that a run cut short keeps what it finished
+        if a.out:
+            os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
+            with open(a.out, "w") as f:
+                json.dump(results, f, indent=1)
     with torch.no_grad():
         if "mmlu" in tasks:
             results["mmlu"] = eval_mmlu(model, inp["mmlu"], device=dev)
             print(json.dumps({"mmlu": results["mmlu"], "sec": round(time.time() - t0, 1)}), flush=True)
+            save()
         if "ppl" in tasks:
             results["ppl"] = eval_ppl(model, inp["text"], a.train_bin, s.vocab_size, detok.eos, device=dev)
             print(json.dumps({"ppl": results["ppl"], "sec": round(time.time() - t0, 1)}), flush=True)
+            save()
         if "cache" in tasks:
             C = a.cache_size or s.num_experts // 2
             rows = []
@@ -323,16 +341,19 @@ def main():
                 r["miss_reduction_vs_topk"] = 1 - r["miss_rate"] / base["miss_rate"] if base["miss_rate"] > 0 else 0.0
                 r["acc_drop_points"] = 100 * (base["acc"] - r["acc"])
             results["cache"] = rows
-        if "gsm8k" in tasks:
+            save()
+        # in the order asked for (device-train.sh puts the multi-step set first)
+        for task in [t for t in tasks if t in GSM_SETS]:
+            key, dataset = GSM_SETS[task]
+            if key not in inp:
+                sys.exit(f"eval.py: {a.inputs} has no {key!r} ({dataset}): re-run encode-eval.ts")
             t1 = time.time()
-            results["gsm8k"] = eval_gsm(model, inp["gsm"], detok, a.gsm_limit, batch=a.gsm_batch, device=dev)
-            results["gsm8k"]["seconds"] = round(time.time() - t1, 1)
-            print(json.dumps({"gsm8k": results["gsm8k"], "sec": round(time.time() - t0, 1)}), flush=True)
+            results[task] = {"dataset": dataset, **eval_gsm(model, inp[key], detok, a.gsm_limit, batch=a.gsm_batch, device=dev)}
+            results[task]["seconds"] = round(time.time() - t1, 1)
+            print(json.dumps({task: results[task], "sec": round(time.time() - t0, 1)}), flush=True)
+            save()
     results["seconds"] = round(time.time() - t0, 1)
-    if a.out:
-        os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
-        with open(a.out, "w") as f:
-            json.dump(results, f, indent=1)
+    save()
 
 
 if __name__ == "__main__":
