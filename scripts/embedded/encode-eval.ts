@@ -2,8 +2,10 @@
 // tokenizer through @huggingface/transformers, following lm-evaluation-harness request building:
 //   npx tsx scripts/embedded/encode-eval.ts --model models/embedded --datasets datasets/embedded --out tmp/embedded/eval/inputs.json
 // MMLU: context = description + question/options + "Answer:", continuations " A".." D" tokenised as
-// lm-eval does (encode(context + continuation) minus encode(context)). GSM8K: 5-shot prompt built
-// from the first 5 rows of gsm8k/train.jsonl. Perplexity: the raw file's ids.
+// lm-eval does (encode(context + continuation) minus encode(context)). GSM8K, both sets: 5-shot
+// prompts built from the first 5 rows of the set's train.jsonl, "gsm" from gsm8k (the default set
+// of moe-eval gsm8k), "gsmMultistep" from gsm8k-multistep (the target set of the next model).
+// Perplexity: the raw file's ids.
 
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,14 +40,21 @@ for (const file of readdirSync(testDir).sort()) {
 }
 
 const readJsonl = (p: string) => readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { question: string; answer: string });
-const shots = readJsonl(join(values.datasets, 'gsm8k', 'train.jsonl')).slice(0, Number(values.shots));
-const prefix = shots.map((d) => `Question: ${d.question}\nAnswer: ${d.answer}\n\n`).join('');
-const gsm = readJsonl(join(values.datasets, 'gsm8k', 'test.jsonl')).map((d) => ({
-  prompt: enc(`${prefix}Question: ${d.question}\nAnswer:`),
-  target: d.answer,
-}));
+function gsmSet(dir: string) {
+  const shots = readJsonl(join(values.datasets!, dir, 'train.jsonl')).slice(0, Number(values.shots));
+  const prefix = shots.map((d) => `Question: ${d.question}\nAnswer: ${d.answer}\n\n`).join('');
+  return readJsonl(join(values.datasets!, dir, 'test.jsonl')).map((d) => ({
+    prompt: enc(`${prefix}Question: ${d.question}\nAnswer:`),
+    target: d.answer,
+  }));
+}
+const gsm = gsmSet('gsm8k');
+const gsmMultistep = gsmSet('gsm8k-multistep');
 
 const text = enc(readFileSync(join(values.datasets, 'text', 'test.raw'), 'utf8'));
 mkdirSync(dirname(values.out), { recursive: true });
-writeFileSync(values.out, JSON.stringify({ mmlu, gsm, text }));
-console.log(JSON.stringify({ mmlu: mmlu.length, gsm: gsm.length, maxGsmPrompt: Math.max(...gsm.map((g) => g.prompt.length)), textTokens: text.length }));
+writeFileSync(values.out, JSON.stringify({ mmlu, gsm, gsmMultistep, text }));
+const longest = (items: { prompt: number[] }[]) => Math.max(...items.map((g) => g.prompt.length));
+console.log(JSON.stringify({
+  mmlu: mmlu.length, gsm: gsm.length, maxGsmPrompt: longest(gsm), gsmMultistep: gsmMultistep.length, maxGsmMultistepPrompt: longest(gsmMultistep), textTokens: text.length,
+}));

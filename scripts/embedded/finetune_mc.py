@@ -52,7 +52,7 @@ def parse_args():
     p.add_argument("--steps", type=int, default=600)
     p.add_argument("--seq", type=int, default=512)
     p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--lr", type=float, default=1e-3, help="peak; 20-step warm-up, cosine to 10 %")
+    p.add_argument("--lr", type=float, default=1e-3, help="peak; 20-step warm-up, cosine to 10 %%")
     p.add_argument("--answer-weight", type=float, default=20.0, help="letter weight in `lm` sources")
     p.add_argument("--cache-aug", type=float, default=0.25, help="as train.py: rows routed with a random resident-set bonus")
     p.add_argument("--eval-every", type=int, default=100)

@@ -9,6 +9,18 @@ then top-k (norm_topk_prob from the config). Parameter names are the HF checkpoi
 Training extras that never reach the checkpoint: Switch-style load-balancing loss, router
 z-loss, and optional routing jitter (noisy selection, clean mixing weights) that makes the model
 tolerant of the "second-best resident expert" substitutions cache-aware routing makes.
+
+Two ways to compute the routed experts, with the same results (train.py --self-check compares
+outputs and gradients):
+* "loop": tokens sorted by expert, one small matmul chain per expert that has tokens. The
+  per-expert token counts go to the host (.tolist()) once per layer: cheap on a CPU, but on a
+  GPU that synchronisation per layer leaves the device idle most of the time.
+* "dense": every expert on every token as ONE wide SwiGLU (the experts' gate / up projections
+  concatenated to [E*I, H], down projections to [H, E*I]), the hidden units of each expert scaled
+  by that token's mixing weight, which is 0 for the experts it did not select. No host round-trip
+  and three large matmuls per layer; E/k times the expert FLOPs of the loop, which on a GPU is
+  cheaper than the synchronisations and small kernels it replaces.
+Attention on CUDA uses torch's scaled_dot_product_attention (same mask, same scale).
 """
 
 from __future__ import annotations
@@ -111,6 +123,7 @@ class Attention(nn.Module):
         self.o_proj = nn.Linear(s.num_heads * hd, s.hidden_size, bias=False)
         self.q_norm = RMSNorm(s.num_heads * hd, s.rms_norm_eps)
         self.k_norm = RMSNorm(s.num_kv_heads * hd, s.rms_norm_eps)
+        self.use_sdpa = False     # set by OlmoeForCausalLM.configure (CUDA)
 
     def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, mask: torch.Tensor,
                 past: Optional[list] = None) -> torch.Tensor:
@@ -132,9 +145,14 @@ class Attention(nn.Module):
         if rep > 1:
             k = k.repeat_interleave(rep, dim=1)
             v = v.repeat_interleave(rep, dim=1)
-        scores = (q @ k.transpose(-1, -2)) * (hd ** -0.5)
-        scores = scores.masked_fill(mask, float("-inf"))
-        out = torch.softmax(scores.float(), dim=-1).to(v.dtype) @ v                         # [B, nH, T, hd]
+        if self.use_sdpa:
+            # fused kernel, no [B, nH, T, T] scores in memory; attn_mask True = may attend
+            # (v comes straight from a projection, so it has autocast's dtype; the normed q, k may not)
+            out = F.scaled_dot_product_attention(q.to(v.dtype), k.to(v.dtype), v, attn_mask=~mask)
+        else:
+            scores = (q @ k.transpose(-1, -2)) * (hd ** -0.5)
+            scores = scores.masked_fill(mask, float("-inf"))
+            out = torch.softmax(scores.float(), dim=-1).to(v.dtype) @ v                     # [B, nH, T, hd]
         return self.o_proj(out.transpose(1, 2).reshape(B, T, s.num_heads * hd))
 
 
@@ -167,12 +185,13 @@ class SparseMoe(nn.Module):
         self.select_bonus: Optional[torch.Tensor] = None
         self.hook: Optional[RouterHook] = None
         self.stats: dict = {}
+        self.impl = "loop"        # "loop" | "dense", see the module docstring
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s = self.s
         shp = x.shape
         xf = x.reshape(-1, shp[-1])                                # [N, H]
-        with torch.autocast("cpu", enabled=False):
+        with torch.autocast(x.device.type, enabled=False):
             # the router stays in full precision even under bf16 autocast: top-k flips are routing changes
             z = F.linear(xf.to(self.gate.weight.dtype), self.gate.weight)                   # [N, E]
         probs = torch.softmax(z, dim=-1)
@@ -194,8 +213,27 @@ class SparseMoe(nn.Module):
         top_w = probs.gather(1, top_i)                             # [N, k] from the clean probs
         if s.norm_topk_prob:
             top_w = top_w / top_w.sum(-1, keepdim=True)
-        out = torch.zeros_like(xf)
         flat_i = top_i.reshape(-1)
+        out = self._experts_dense(xf, top_i, top_w) if self.impl == "dense" else self._experts_loop(xf, flat_i, top_w)
+        if self.training:
+            # Switch-Transformer balance loss over the k slots, and ST-MoE router z-loss; the
+            # counts by scatter_add (bincount sizes its output from the data: a host round-trip)
+            counts = torch.zeros(s.num_experts, dtype=probs.dtype, device=probs.device).scatter_add_(
+                0, flat_i, torch.ones_like(flat_i, dtype=probs.dtype))
+            frac = counts / flat_i.numel()
+            self.stats = {
+                "balance": s.num_experts * (frac * probs.mean(0)).sum(),
+                "zloss": torch.logsumexp(z, dim=-1).pow(2).mean(),
+                "load": frac.detach(),
+            }
+        else:
+            self.stats = {"selected": top_i, "z": z.detach()}
+        return out.view(shp)
+
+    def _experts_loop(self, xf: torch.Tensor, flat_i: torch.Tensor, top_w: torch.Tensor) -> torch.Tensor:
+        """Reference path: one expert at a time over the tokens that selected it."""
+        s = self.s
+        out = torch.zeros_like(xf)
         order = torch.argsort(flat_i)
         counts = torch.bincount(flat_i, minlength=s.num_experts).tolist()
         rows_all = torch.div(order, s.top_k, rounding_mode="floor")
@@ -208,17 +246,20 @@ class SparseMoe(nn.Module):
             y = (self.experts[e](xf[rows]) * w_all[start:start + c, None]).to(out.dtype)
             out.index_add_(0, rows, y)
             start += c
-        if self.training:
-            # Switch-Transformer balance loss over the k slots, and ST-MoE router z-loss
-            frac = torch.bincount(flat_i, minlength=s.num_experts).to(probs.dtype) / flat_i.numel()
-            self.stats = {
-                "balance": s.num_experts * (frac * probs.mean(0)).sum(),
-                "zloss": torch.logsumexp(z, dim=-1).pow(2).mean(),
-                "load": frac.detach(),
-            }
-        else:
-            self.stats = {"selected": top_i, "z": z.detach()}
-        return out.view(shp)
+        return out
+
+    def _experts_dense(self, xf: torch.Tensor, top_i: torch.Tensor, top_w: torch.Tensor) -> torch.Tensor:
+        """All experts on all tokens as one wide SwiGLU, hidden units scaled by the mixing weight
+        (0 where the expert was not selected): no host round-trip, three large matmuls."""
+        s = self.s
+        # [N, E] mixing weights; scatter_add so a (never expected) repeated selection counts twice, as in the loop
+        combine = torch.zeros(xf.shape[0], s.num_experts, dtype=top_w.dtype, device=xf.device).scatter_add(1, top_i, top_w)
+        w_gate = torch.cat([e.gate_proj.weight for e in self.experts], 0)        # [E*I, H]
+        w_up = torch.cat([e.up_proj.weight for e in self.experts], 0)            # [E*I, H]
+        w_down = torch.cat([e.down_proj.weight for e in self.experts], 1)        # [H, E*I]
+        h = F.silu(F.linear(xf, w_gate)) * F.linear(xf, w_up)                   # [N, E*I]
+        h = h * combine.to(h.dtype).repeat_interleave(s.intermediate_size, dim=1)
+        return F.linear(h, w_down).to(xf.dtype)
 
 
 class DecoderLayer(nn.Module):
@@ -264,18 +305,29 @@ class OlmoeForCausalLM(nn.Module):
     def moe_layers(self) -> List[SparseMoe]:
         return [l.mlp for l in self.model.layers]
 
-    def _rope(self, T: int, dtype: torch.dtype):
-        key = (T, dtype)
+    def configure(self, moe_impl: str = "loop", sdpa: bool = False) -> None:
+        """moe_impl: "loop" | "dense" (see the module docstring); sdpa: fused attention (CUDA)."""
+        if moe_impl not in ("loop", "dense"):
+            raise ValueError(f"moe_impl {moe_impl!r}: loop or dense")
+        if sdpa and not hasattr(F, "scaled_dot_product_attention"):
+            raise ValueError("this torch has no scaled_dot_product_attention")
+        for layer in self.model.layers:
+            layer.mlp.impl = moe_impl
+            layer.self_attn.use_sdpa = sdpa
+
+    def _rope(self, T: int, dtype: torch.dtype, device: torch.device):
+        key = (T, dtype, str(device))
         if key not in self._rope_cache:
-            self._rope_cache[key] = rope_tables(T, self.shape.head_dim, self.shape.rope_theta, dtype)
+            cos, sin = rope_tables(T, self.shape.head_dim, self.shape.rope_theta, dtype)
+            self._rope_cache[key] = (cos.to(device), sin.to(device))
         return self._rope_cache[key]
 
     def forward(self, ids: torch.Tensor, seg: Optional[torch.Tensor] = None) -> torch.Tensor:
         """ids [B, T] -> logits [B, T, V]. seg [B, T]: document ids; attention never crosses them."""
         B, T = ids.shape
         h = self.model.embed_tokens(ids)
-        cos, sin = self._rope(T, h.dtype)
-        mask = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+        cos, sin = self._rope(T, h.dtype, h.device)
+        mask = torch.triu(torch.ones(T, T, dtype=torch.bool, device=ids.device), diagonal=1)
         if seg is not None:
             mask = (mask[None] | (seg[:, :, None] != seg[:, None, :]))[:, None]          # [B, 1, T, T]
         for layer in self.model.layers:
@@ -291,9 +343,9 @@ class OlmoeForCausalLM(nn.Module):
         B, T = ids.shape
         P = 0 if past[0][0] is None else past[0][0].shape[2]
         h = self.model.embed_tokens(ids)
-        cos, sin = self._rope(P + T, h.dtype)
+        cos, sin = self._rope(P + T, h.dtype, h.device)
         cos, sin = cos[P:], sin[P:]
-        mask = torch.triu(torch.ones(T, P + T, dtype=torch.bool), diagonal=P + 1)
+        mask = torch.triu(torch.ones(T, P + T, dtype=torch.bool, device=ids.device), diagonal=P + 1)
         for layer, pl in zip(self.model.layers, past):
             h = layer(h, cos, sin, mask, pl)
         h = self.model.norm(h)

@@ -8,6 +8,7 @@ offset inside the row does not matter once attention cannot cross segments).
 
 from __future__ import annotations
 
+import bisect
 from typing import List, Tuple
 
 import numpy as np
@@ -36,22 +37,27 @@ def pack(spans: List[Tuple[int, int]], row_len: int, rng: np.random.Generator,
         items.append((start, min(n, row_len + 1)))
     items.sort(key=lambda x: -x[1])          # best-fit decreasing; stable sort keeps the shuffle among ties
     by_room: List[List[int]] = [[] for _ in range(row_len + 1)]   # room -> open rows with that room
+    open_rooms: List[int] = []               # sorted rooms r with by_room[r] non-empty (the best fit by bisection)
     rows: List[List[Tuple[int, int]]] = []
     rooms: List[int] = []
     for start, n in items:
         need = n - 1
-        r = need
-        while r <= row_len and not by_room[r]:
-            r += 1
-        if r > row_len:
+        j = bisect.bisect_left(open_rooms, need)
+        if j == len(open_rooms):
             rows.append([])
             rooms.append(row_len)
             idx = len(rows) - 1
         else:
+            r = open_rooms[j]
             idx = by_room[r].pop()
+            if not by_room[r]:
+                del open_rooms[j]
         rows[idx].append((start, n))
         rooms[idx] -= need
-        by_room[rooms[idx]].append(idx)
+        left = rooms[idx]
+        if not by_room[left]:
+            bisect.insort(open_rooms, left)
+        by_room[left].append(idx)
     perm = rng.permutation(len(rows))
     return [rows[i] for i in perm]
 

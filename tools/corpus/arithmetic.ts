@@ -1,7 +1,10 @@
-// Arithmetic word problems with worked, step-by-step answers ending in "#### N" (GSM8K style).
-// Numbers stay short (operands under 50, one-digit factors, results under 100 but for a few
-// sums) and every step is written "a op b = c", so a model that sees digits one token at a time
-// can learn the arithmetic within its training budget.
+// Short arithmetic word problems (one to three operations) with worked, step-by-step answers
+// ending in "#### N" (GSM8K style): the kind of the default GSM8K-style set (datasets/embedded/gsm8k)
+// and the warm-up kind of the training corpus. Numbers stay short (operands under 50, one-digit
+// factors, results under 100 but for a few sums) and every step is written "a op b = c", so a
+// model that sees digits one token at a time can learn the arithmetic within its training budget.
+// The harder multi-step kind (datasets/embedded/gsm8k-multistep) is multistep.ts. makeProblem's
+// draws must not change: the default set's files are its output.
 
 import type { Rng } from './rng.js';
 
@@ -118,27 +121,31 @@ export function makeProblem(rng: Rng): Problem {
   return GENERATORS[kind](rng, { a, b, obj: rng.pick(THINGS) });
 }
 
-/** Bare equations in the step format of the worked answers: dense practice of the arithmetic itself. */
+/** Bare equations in the step format of the worked answers: dense practice of the arithmetic itself.
+ * Half the lines have the small numbers of the problems above, half the larger ones of the
+ * multi-step problems (multistep.ts): sums and differences into the thousands, products and
+ * quotients with a one-digit factor or divisor. */
 export function makeDrill(rng: Rng): string {
   const lines: string[] = [];
   const n = rng.int(6, 12);
   for (let i = 0; i < n; i++) {
+    const big = rng.chance(0.5);
     const r = rng.float();
     if (r < 0.35) {
-      const x = rng.int(1, 60);
-      const y = rng.int(1, 40);
+      const x = big ? rng.int(10, 1500) : rng.int(1, 60);
+      const y = big ? rng.int(10, 900) : rng.int(1, 40);
       lines.push(`${x} + ${y} = ${x + y}`);
     } else if (r < 0.65) {
-      const x = rng.int(2, 99);
+      const x = big ? rng.int(100, 2500) : rng.int(2, 99);
       const y = rng.int(1, x);
       lines.push(`${x} - ${y} = ${x - y}`);
     } else if (r < 0.9) {
-      const x = rng.int(2, 9);
+      const x = big ? rng.int(11, 999) : rng.int(2, 9);
       const y = rng.int(2, 9);
-      lines.push(`${x} * ${y} = ${x * y}`);
+      lines.push(rng.chance(0.5) ? `${x} * ${y} = ${x * y}` : `${y} * ${x} = ${x * y}`);
     } else {
       const y = rng.int(2, 9);
-      const q = rng.int(2, 9);
+      const q = big ? rng.int(11, 500) : rng.int(2, 9);
       lines.push(`${y * q} / ${y} = ${q}`);
     }
   }

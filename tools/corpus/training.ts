@@ -1,9 +1,14 @@
 // The training corpus: a stream of topical documents (encyclopedia entries, stories, fact lists,
 // quizzes, multiple-choice sets in the MMLU format, GSM8K-style problems alone and as few-shot
 // sequences). Questions are only ever asked about training facts; held-out facts appear only as
-// statements. GSM8K-style test questions are excluded by exact string.
+// statements. The test questions of both GSM8K-style sets are excluded by exact string.
+//
+// The GSM8K-style problems are mostly the multi-step kind (multistep.ts, the set the next model
+// is measured on), drawn from a PRNG stream of their own ("<stream>-gsm"), plus shorter one- to
+// three-step problems, the kind of the default set, as a warm-up for the arithmetic (gsmEasy).
 
 import { gsmShot, makeDrill, makeProblem, type Problem } from './arithmetic.js';
+import { makeHardProblem } from './multistep.js';
 import type { HeldOut } from './heldout.js';
 import { LetterCycle, LETTERS, makeMcItem, mcDocument, type McItem } from './mmlu.js';
 import { Rng } from './rng.js';
@@ -12,7 +17,7 @@ import type { Fact, World } from './world.js';
 
 export const EOS = '<|endoftext|>';
 
-/** relative number of documents of each kind (character shares come out near: text 42 %, multiple choice 33 %, GSM 21 %, copy 4 %) */
+/** relative number of documents of each kind (character shares of the default corpus: see cli.ts's output) */
 export const DOC_MIX: Record<string, number> = {
   encyclopedia: 3,
   story: 2,
@@ -26,8 +31,9 @@ export const DOC_MIX: Record<string, number> = {
   copy: 1,
   match: 1.5,
   drill: 2,
-  gsmSingle: 2.5,
-  gsmFewShot: 1.2,
+  gsmEasy: 0.6,
+  gsmSingle: 1.7,
+  gsmFewShot: 0.5,
 };
 
 export interface TrainingOptions {
@@ -47,7 +53,8 @@ export class TrainingDocs {
   private readonly kinds: string[];
   private readonly weights: number[];
 
-  constructor(private readonly world: World, private readonly held: HeldOut, private readonly rng: Rng, mix: Record<string, number> = {}) {
+  constructor(private readonly world: World, private readonly held: HeldOut, private readonly rng: Rng, mix: Record<string, number> = {},
+    private readonly gsmRng: Rng = rng) {
     for (const k of Object.keys(mix)) if (!(k in DOC_MIX)) throw new Error(`unknown document kind ${k} (valid: ${Object.keys(DOC_MIX).join(', ')})`);
     const merged = { ...DOC_MIX, ...mix };
     this.kinds = Object.keys(merged);
@@ -58,9 +65,19 @@ export class TrainingDocs {
     this.letters = new LetterCycle(rng);
   }
 
+  /** a multi-step problem (3 to 6 operations) that is not a test question */
   private problem(): Problem {
     for (;;) {
-      const p = makeProblem(this.rng);
+      const p = makeHardProblem(this.gsmRng);
+      if (!this.held.gsmTestQuestions.has(p.question)) return p;
+    }
+  }
+
+  /** a short problem (one to three operations, small numbers) that is not a test question: the
+   * default set is of this kind, so a draw can hit one of its questions */
+  private easyProblem(): Problem {
+    for (;;) {
+      const p = makeProblem(this.gsmRng);
       if (!this.held.gsmTestQuestions.has(p.question)) return p;
     }
   }
@@ -125,14 +142,17 @@ export class TrainingDocs {
         return mcDocument(items);
       }
       case 'drill':
-        return makeDrill(rng);
+        return makeDrill(this.gsmRng);
       case 'mcFewShot':
         return mcDocument(this.mcItems(rng.int(2, 6)));
       case 'gsmSingle':
         return gsmShot(this.problem());
+      case 'gsmEasy':
+        return gsmShot(this.easyProblem());
       case 'gsmFewShot': {
-        // a quarter of them open with the default 5 shots of the evaluation prompt
-        const shots = rng.chance(0.25) ? this.held.gsmFewshot.slice(0, 5) : Array.from({ length: rng.int(2, 5) }, () => this.problem());
+        // a quarter of them open with the default 5 shots of the multi-step set's prompt; the others
+        // have 2 to 4 shots, so that most documents fit a row of 1024 tokens
+        const shots = rng.chance(0.25) ? this.held.gsmMultistepFewshot.slice(0, 5) : Array.from({ length: rng.int(2, 4) }, () => this.problem());
         return [...shots, this.problem()].map(gsmShot).join('\n\n');
       }
       default:
@@ -143,7 +163,7 @@ export class TrainingDocs {
 
 /** Documents each followed by EOS, until `chars` characters; also returns chars per kind. */
 export function buildTrainingText(world: World, held: HeldOut, opts: TrainingOptions): { text: string; charsByKind: Record<string, number> } {
-  const docs = new TrainingDocs(world, held, Rng.derive(world.seed, opts.stream), opts.mix);
+  const docs = new TrainingDocs(world, held, Rng.derive(world.seed, opts.stream), opts.mix, Rng.derive(world.seed, `${opts.stream}-gsm`));
   const parts: string[] = [];
   const charsByKind: Record<string, number> = {};
   let size = 0;
