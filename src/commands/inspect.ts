@@ -32,7 +32,7 @@ function formatFacts(f: ModelFacts): string {
       ? ([['MLA', `q_lora_rank ${f.mla.qLoraRank ?? 'none'}, kv_lora_rank ${f.mla.kvLoraRank}, qk_nope ${f.mla.qkNopeHeadDim} + qk_rope ${f.mla.qkRopeHeadDim}, v ${f.mla.vHeadDim}; KV cache ${f.mla.kvCache}: ${f.mla.kvCacheValuesPerTokenPerLayer} values per token per layer (expanded K/V: ${f.mla.expandedKvValuesPerTokenPerLayer})`]] as [string, string][])
       : []),
     ...(f.rope ? ([['rope', `${f.rope.kind}, θ ${f.rope.theta}${'factor' in f.rope && f.rope.factor ? `, factor ${f.rope.factor}` : ''}`]] as [string, string][]) : []),
-    ['routed experts', `${f.experts} per MoE layer, top-${f.topK}, intermediate ${f.expertIntermediateSize}`],
+    ['routed experts', `${f.experts} per MoE layer, top-${f.topK}, intermediate ${f.expertIntermediateSize}${f.expertStorage === 'q4' ? ', stored in 4-bit blocks (moe-eval quantize)' : ''}`],
     ['shared experts', f.sharedExperts ? `${f.sharedExperts.count ?? 1} as one MLP of intermediate ${f.sharedExperts.intermediateSize}${f.sharedExperts.gated ? ', sigmoid-gated' : ''}, always resident (${f.sharedExperts.bytesPerLayer} bytes per layer)` : 'none'],
     ['router', f.router],
     ['stored dtypes', f.storedDtypes.join(', ')],

@@ -8,6 +8,7 @@ import { parseModelSpec } from './architectures/registry.js';
 import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
 import { moeLayerIndices, type ModelSpec, type RopeSpec } from './spec.js';
+import { storedQ4ExpertBytes } from './stored-q4.js';
 
 export interface ModelFacts {
   path: string;
@@ -46,24 +47,28 @@ export interface ModelFacts {
   rope?: RopeSpec;
   /** lm_head.bias present (PhiMoE lm_head_bias) */
   lmHeadBias?: boolean;
+  /** routed experts stored pre-quantized in 4-bit blocks (`moe-eval quantize`) */
+  expertStorage?: 'q4';
 }
 
 export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
   const moe = moeLayerIndices(spec);
   const numel = (name: string) => ckpt.info(name).shape.reduce((a, b) => a * b, 1);
   const dtypes = new Set<string>();
-  let total = 0;
+  const stored = spec.expertStorage === 'q4';
+  // stored 4-bit tensors hold packed nibbles and scales, not parameters: experts are counted from the spec
+  const isStoredQ4 = (name: string) => stored && (name.endsWith('.q4') || name.endsWith('.q4_scales'));
+  const expertParams = moe.length > 0 ? 3 * spec.hiddenSize * spec.moe.intermediateSize : 0;
+  let total = stored ? moe.length * spec.moe.numExperts * expertParams : 0;
   for (const name of ckpt.tensorNames()) {
     if (spec.tieWordEmbeddings && name === spec.names.lmHead) continue; // HF ignores it
-    total += numel(name);
     dtypes.add(ckpt.info(name).dtype);
+    if (!isStoredQ4(name)) total += numel(name);
   }
-  let expertParams = 0;
   let bytesPerExpert = 0;
   if (moe.length > 0) {
     const n = spec.layers[moe[0]].names.expert!(0);
-    expertParams = numel(n.gate) + numel(n.up) + numel(n.down);
-    bytesPerExpert = ckpt.info(n.gate).byteLength + ckpt.info(n.up).byteLength + ckpt.info(n.down).byteLength;
+    bytesPerExpert = stored ? storedQ4ExpertBytes(ckpt, n) : ckpt.info(n.gate).byteLength + ckpt.info(n.up).byteLength + ckpt.info(n.down).byteLength;
   }
   const inactive = moe.length * (spec.moe.numExperts - spec.moe.topK) * expertParams;
   const attention = attentionModule(spec.attention.kind).facts(spec);
@@ -100,6 +105,7 @@ export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
     ...(spec.norm.kind !== 'rms' ? { norm: spec.norm } : {}),
     ...(spec.rope.kind !== 'default' ? { rope: spec.rope } : {}),
     ...(spec.names.lmHeadBias ? { lmHeadBias: true } : {}),
+    ...(stored ? { expertStorage: 'q4' as const } : {}),
   };
 }
 

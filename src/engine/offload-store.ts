@@ -7,7 +7,8 @@
 import type { Checkpoint } from './checkpoint.js';
 import type { ExpertStore } from './expert-store.js';
 import type { Kernels } from './kernels.js';
-import { readExpertFp32, runnableExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
+import { readExpertFp32, runnableExpert, storedQ4Expert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
+import { storedQ4ExpertBytes } from './stored-q4.js';
 import type { ModelSpec } from './spec.js';
 
 export interface OffloadOptions {
@@ -83,12 +84,15 @@ export class OffloadingExpertStore implements ExpertStore {
   readonly stats: OffloadStats = { loads: 0, transientLoads: 0, bytesRead: 0, readMs: 0, peakResidentExperts: 0 };
   private readonly bytesPerExpert: number;
   private readonly precision: ExpertPrecision;
+  /** the checkpoint stores the experts pre-quantized: a miss reads 4-bit bytes, quantizes nothing */
+  private readonly stored: boolean;
 
   constructor(private readonly ckpt: Checkpoint, private readonly spec: ModelSpec, private readonly kernels: Kernels, private readonly opts: OffloadOptions = {}) {
     const layer = spec.layers.findIndex((l) => l.mlp === 'moe');
     const n = layer >= 0 ? spec.layers[layer].names.expert!(0) : null;
-    this.bytesPerExpert = n ? [n.gate, n.up, n.down].reduce((s, t) => s + ckpt.info(t).byteLength, 0) : 0;
-    this.precision = opts.precision ?? 'f32';
+    this.stored = spec.expertStorage === 'q4';
+    this.bytesPerExpert = !n ? 0 : this.stored ? storedQ4ExpertBytes(ckpt, n) : [n.gate, n.up, n.down].reduce((s, t) => s + ckpt.info(t).byteLength, 0);
+    this.precision = this.stored ? 'q4' : (opts.precision ?? 'f32');
   }
 
   private key(layer: number, expert: number): number {
@@ -138,9 +142,15 @@ export class OffloadingExpertStore implements ExpertStore {
   private read(layer: number, expert: number): ResidentEntry {
     const t0 = performance.now();
     const f32 = this.precision === 'f32';
-    const weights = readExpertFp32(this.ckpt, this.spec, layer, expert, f32 ? this.free.pop() : this.scratch);
-    if (!f32) this.scratch = weights; // quantised before runnableExpert's first await: reusable at once
-    const ready = runnableExpert(weights, this.precision, this.kernels);
+    let ready: Promise<RoutedExpert>;
+    let weights: ExpertFp32Weights | undefined;
+    if (this.stored) {
+      ready = storedQ4Expert(this.ckpt, this.spec, layer, expert);
+    } else {
+      weights = readExpertFp32(this.ckpt, this.spec, layer, expert, f32 ? this.free.pop() : this.scratch);
+      if (!f32) this.scratch = weights; // quantised before runnableExpert's first await: reusable at once
+      ready = runnableExpert(weights, this.precision, this.kernels);
+    }
     this.stats.bytesRead += this.bytesPerExpert;
     if (this.opts.ioBandwidthMBps) {
       const due = t0 + (this.bytesPerExpert / (this.opts.ioBandwidthMBps * 1e6)) * 1e3;

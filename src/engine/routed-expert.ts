@@ -10,6 +10,7 @@ import { matrix, type Kernels, type Matrix } from './kernels.js';
 import { buildModel, type GraphNode } from './onnx-graph.js';
 import { q4Bytes, quantizeQ4, type Q4Matrix } from './quant-q4.js';
 import type { ModelSpec } from './spec.js';
+import { readStoredQ4Expert } from './stored-q4.js';
 
 /** float32, or 4-bit blocks through onnxruntime's MatMulNBits (--quant q4) */
 export const EXPERT_PRECISIONS = ['f32', 'q4'] as const;
@@ -131,7 +132,15 @@ export function runnableExpert(w: ExpertFp32Weights, precision: ExpertPrecision,
   return q4Session(quantizeQ4(gu.subarray(0, I * H), I, H), quantizeQ4(gu.subarray(I * H), I, H), quantizeQ4(w.down.data, H, I), H).then((s) => new Q4Expert(s, H));
 }
 
-/** Reads routed expert `expert` of `layer` and makes it runnable. */
+/** Reads routed expert `expert` of `layer` and makes it runnable (pre-quantized experts as stored). */
 export function loadRoutedExpert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number, precision: ExpertPrecision, kernels: Kernels): Promise<RoutedExpert> {
+  if (spec.expertStorage === 'q4') return storedQ4Expert(ckpt, spec, layer, expert);
   return runnableExpert(readExpertFp32(ckpt, spec, layer, expert), precision, kernels);
+}
+
+/** A routed expert of a pre-quantized checkpoint: its stored 4-bit blocks straight into a session. */
+export function storedQ4Expert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number): Promise<RoutedExpert> {
+  const H = spec.hiddenSize;
+  const q = readStoredQ4Expert(ckpt, spec.layers[layer].names.expert!(expert), spec.moe.intermediateSize, H);
+  return q4Session(q.gate, q.up, q.down, H).then((s) => new Q4Expert(s, H));
 }

@@ -1,10 +1,11 @@
-// Writes safetensors files (same layout as the reader expects): used to shard checkpoints in tests
-// and to create the synthetic real-shaped checkpoints of `npm run bench`. Tensors are streamed to
+// Writes safetensors files (same layout as the reader expects): `moe-eval quantize`'s checkpoints,
+// sharded copies in tests and the synthetic real-shaped checkpoints of `npm run bench`. Tensors are streamed to
 // disk one at a time, so multi-GB files never sit in memory at once.
 
 import { closeSync, openSync, writeSync } from 'node:fs';
 
-export interface TensorToWrite {
+/** A tensor from float32 values, written as F32 or BF16. */
+export interface ValuesToWrite {
   name: string;
   dtype: 'F32' | 'BF16';
   shape: number[];
@@ -12,7 +13,17 @@ export interface TensorToWrite {
   values: () => Float32Array;
 }
 
-const ITEM = { F32: 4, BF16: 2 } as const;
+/** A tensor whose bytes are already in the file's layout (a copied tensor, packed 4-bit blocks). */
+export interface BytesToWrite {
+  name: string;
+  dtype: 'F32' | 'BF16' | 'F16' | 'U8';
+  shape: number[];
+  bytes: () => Uint8Array;
+}
+
+export type TensorToWrite = ValuesToWrite | BytesToWrite;
+
+const ITEM = { F32: 4, BF16: 2, F16: 2, U8: 1 } as const;
 
 export function writeSafetensors(path: string, tensors: TensorToWrite[], metadata?: Record<string, string>): void {
   const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -31,14 +42,23 @@ export function writeSafetensors(path: string, tensors: TensorToWrite[], metadat
     len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
     writeSync(fd, len);
     writeSync(fd, json);
-    for (const t of sorted) {
-      const v = t.values();
-      const raw = t.dtype === 'F32' ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(f32ToBf16(v).buffer);
-      writeAll(fd, raw);
-    }
+    for (const t of sorted) writeAll(fd, tensorBytes(t));
   } finally {
     closeSync(fd);
   }
+}
+
+function tensorBytes(t: TensorToWrite): Uint8Array {
+  const expected = t.shape.reduce((a, b) => a * b, 1) * ITEM[t.dtype];
+  let raw: Uint8Array;
+  if ('bytes' in t) {
+    raw = t.bytes();
+  } else {
+    const v = t.values();
+    raw = t.dtype === 'F32' ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : new Uint8Array(f32ToBf16(v).buffer);
+  }
+  if (raw.byteLength !== expected) throw new Error(`tensor ${t.name}: ${raw.byteLength} bytes for shape [${t.shape}] ${t.dtype} (${expected} expected)`);
+  return raw;
 }
 
 function writeAll(fd: number, data: Uint8Array): void {

@@ -15,8 +15,8 @@ export type Shard = z.infer<typeof shardSchema>;
 export const engineOptionsSchema = z.object({
   /** threads of the matrix kernels; null = the kernels' default */
   threads: z.number().int().positive().nullable().default(null),
-  /** routed experts in float32 or 4-bit blocks */
-  precision: z.enum(EXPERT_PRECISIONS).default('f32'),
+  /** routed experts in float32 or 4-bit blocks; null = as the checkpoint stores them (float32 from HF weights) */
+  precision: z.enum(EXPERT_PRECISIONS).nullable().default(null),
   /** keep only the cached experts in memory, read the others from the weight files on a miss */
   offload: z.boolean().default(false),
   /** emulated storage read bandwidth for offloaded experts, MB/s */

@@ -2,7 +2,7 @@
 // offloading store when experts live on disk); a sweep loads it once for all of its runs.
 
 import { join } from 'node:path';
-import { inputError } from '../errors.js';
+import { inputError, usageError } from '../errors.js';
 import { inspectModel, modelFacts, type ModelFacts } from '../engine/inspect.js';
 import { availableMemory } from '../latency/available-memory.js';
 import { requireResidentFits } from '../latency/memory-budget.js';
@@ -22,7 +22,8 @@ export interface LoadedModel {
   /** set when offloading: the store the run's cache events drive */
   offload: OffloadingExpertStore | null;
   precision: ExpertPrecision;
-  engine: EngineOptions;
+  /** the options the model was loaded with, precision resolved */
+  engine: EngineOptions & { precision: ExpertPrecision };
   facts: ModelFacts;
   tokenizer: TextTokenizer;
   loadMs: number;
@@ -35,14 +36,15 @@ export interface LoadedModel {
  */
 export async function loadModel(model: string | null, engine: EngineOptions, memoryLimitBytes: number | null = null): Promise<LoadedModel> {
   const source = await resolveModel(model ?? undefined);
+  const headers = inspectModel(source.dir);
+  const precision = resolvePrecision(engine.precision, headers, source.dir);
   if (!engine.offload) {
     const available = availableMemory();
     const limit = memoryLimitBytes === null ? { bytes: available.bytes, label: available.source } : { bytes: memoryLimitBytes, label: '--memory-limit' };
-    requireResidentFits(inspectModel(source.dir), engine.precision, limit);
+    requireResidentFits(headers, precision, limit);
   }
   const t0 = performance.now();
   let store: OffloadingExpertStore | null = null;
-  const precision = engine.precision;
   const offload = engine.offload ? { ioBandwidthMBps: engine.ioBandwidthMBps ?? undefined, precision } : null;
   const loaded = await MoeModel.load(source.dir, {
     threads: engine.threads ?? undefined,
@@ -59,11 +61,20 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
         'the tokenizer belongs to another model: put the model\'s own tokenizer.json beside its weights',
       );
     }
-    return { source, model: loaded, offload: store, precision, engine, facts: modelFacts(loaded.checkpoint, loaded.spec), tokenizer, loadMs: performance.now() - t0 };
+    return { source, model: loaded, offload: store, precision, engine: { ...engine, precision }, facts: modelFacts(loaded.checkpoint, loaded.spec), tokenizer, loadMs: performance.now() - t0 };
   } catch (e) {
     await loaded.release();
     throw e;
   }
+}
+
+/** The experts' precision: as asked, or as stored; a pre-quantized checkpoint cannot give float32 back. */
+function resolvePrecision(requested: ExpertPrecision | null, facts: ModelFacts, dir: string): ExpertPrecision {
+  if (facts.expertStorage === 'q4') {
+    if (requested === 'f32') throw usageError('quant-f32-of-q4', `--quant f32: ${dir} stores its routed experts in 4-bit blocks (moe-eval quantize)`, 'drop --quant (or pass --quant q4), or pass the original checkpoint for float32 experts');
+    return 'q4';
+  }
+  return requested ?? 'f32';
 }
 
 /** Runs `fn` on a freshly loaded model and releases it afterwards, whatever happens. */

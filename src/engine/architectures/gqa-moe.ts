@@ -34,7 +34,7 @@ export interface GqaMoeParts {
   lmHeadBias?: boolean;
 }
 
-export function buildGqaMoeSpec(p: GqaMoeParts): ModelSpec {
+export function buildGqaMoeSpec(p: GqaMoeParts): Omit<ModelSpec, 'expertStorage'> {
   const { c } = p;
   requireSilu(c);
   const hidden = c.positiveInt('hidden_size');

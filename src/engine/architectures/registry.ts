@@ -2,6 +2,7 @@
 
 import { inputError } from '../../errors.js';
 import type { ModelSpec } from '../spec.js';
+import { expertStorageOf } from '../stored-q4.js';
 import { deepseekV2 } from './deepseek-v2.js';
 import { mixtral } from './mixtral.js';
 import { olmoe } from './olmoe.js';
@@ -13,7 +14,7 @@ export interface Architecture {
   /** HF config.json model_type */
   modelType: string;
   /** config.json -> normalised spec; `source` names the file in error messages */
-  parse(config: Record<string, unknown>, source: string): ModelSpec;
+  parse(config: Record<string, unknown>, source: string): Omit<ModelSpec, 'expertStorage'>;
 }
 
 const ARCHITECTURES = new Map<string, Architecture>([mixtral, qwen2Moe, olmoe, qwen3Moe, deepseekV2, phimoe].map((a) => [a.modelType, a]));
@@ -26,5 +27,5 @@ export function parseModelSpec(config: Record<string, unknown>, source: string):
   if (!arch) {
     throw inputError('model-type-unsupported', `${source}: model_type ${JSON.stringify(type)} is not supported; supported: ${supportedModelTypes().join(', ')}`, 'use a checkpoint of a supported architecture');
   }
-  return arch.parse(config, source);
+  return { ...arch.parse(config, source), expertStorage: expertStorageOf(config, source) };
 }

@@ -1,0 +1,106 @@
+// `moe-eval quantize`: a checkpoint whose routed experts are stored in 4-bit blocks gives exactly the
+// logits and results of --quant q4 on the original (the same quantization, done once), loads and
+// offloads its experts without quantizing, counts the same parameters, and is refused where it
+// cannot serve (float32 requested, quantized twice, written over its source).
+
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspectModel } from '../../src/engine/inspect.js';
+import { MoeModel } from '../../src/engine/model.js';
+import { OwnTopKRouting, RecordingRouting } from '../../src/engine/own-routing.js';
+import { goldenDir, loadGolden, SAMPLE_DATASETS } from '../helpers/fixtures.js';
+import { makeTokenizerModel } from '../helpers/tokenizer-model.js';
+import { runCli } from './cli.js';
+
+const tmp = (p = 'moe-eval-quantize-') => mkdtempSync(join(tmpdir(), p));
+
+function quantize(model: string): string {
+  const out = join(tmp(), 'q4');
+  const r = runCli(['quantize', '--model', model, '--out', out, '--json']);
+  expect(r.status, r.stderr).toBe(0);
+  return out;
+}
+
+describe('moe-eval quantize', () => {
+  it.each(['olmoe-e8k2-f32', 'qwen2_moe-e16k4-bf16', 'mixtral-e8k2-f32'])('%s: the stored 4-bit experts give exactly the logits and routing of --quant q4', async (name) => {
+    const out = quantize(goldenDir(name));
+    const g = loadGolden(name);
+    const run = async (dir: string, opts = {}) => {
+      const m = await MoeModel.load(dir, opts);
+      const rec = new RecordingRouting(new OwnTopKRouting(m.spec.moe.router));
+      const logits = await m.forward(g.token_ids, m.newKvCache(), rec, { phase: 'prefill', logitsFrom: 0 });
+      await m.release();
+      return { logits: Array.from(logits), routing: rec.records };
+    };
+    const original = await run(goldenDir(name), { expertPrecision: 'q4' });
+    const stored = await run(out);
+    expect(stored.routing).toEqual(original.routing);
+    expect(stored.logits).toEqual(original.logits);
+  });
+
+  it('counts the same parameters and the bytes a stored expert occupies', () => {
+    const src = goldenDir('qwen2_moe-e16k4-bf16');
+    const out = quantize(src);
+    const a = inspectModel(src);
+    const b = inspectModel(out);
+    expect(b.expertStorage).toBe('q4');
+    expect(b.totalParameters).toBe(a.totalParameters);
+    expect(b.activeParameters).toBe(a.activeParameters);
+    // per matrix [rows, cols]: rows × ⌈cols / 32⌉ blocks × (16 packed bytes + a 4-byte scale)
+    const cfg = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
+    const H = cfg.hidden_size;
+    const I = cfg.moe_intermediate_size;
+    const q4 = (rows: number, cols: number) => rows * Math.ceil(cols / 32) * 20;
+    expect(b.bytesPerExpert).toBe(2 * q4(I, H) + q4(H, I));
+    // the tokenizer files and every tensor but the experts come along unchanged
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ ...cfg, moe_eval_quantization: { routed_experts: 'q4', block_size: 32, layout: 'onnxruntime-matmulnbits' } });
+  });
+
+  describe('task runs', () => {
+    let model: string;
+    let quantized: string;
+    let data: string;
+    beforeAll(() => {
+      model = makeTokenizerModel({ num_experts: 16, intermediate_size: 64, num_experts_per_tok: 2 });
+      quantized = quantize(model);
+      data = tmp();
+      mkdirSync(join(data, 'test'));
+      for (const s of ['anatomy', 'astronomy']) writeFileSync(join(data, 'test', `${s}_test.csv`), readFileSync(join(SAMPLE_DATASETS, 'mmlu-hendrycks', 'test', `${s}_test.csv`)));
+    });
+    const run = (m: string, extra: string[]) => {
+      const r = runCli(['mmlu', '--model', m, '--data', data, '--limit', '2', '--cache', '4', '--json', '--quiet', '--output', join(tmp(), 'r'), ...extra]);
+      expect(r.status, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      return { metrics: doc.metrics, routing: doc.routing.counts, config: doc.config, memory: doc.memory, bytesPerExpert: doc.routing.config.bytesPerExpert };
+    };
+
+    it('mmlu on the quantized checkpoint equals --quant q4 on the original, resident and offloaded', () => {
+      const original = run(model, ['--quant', 'q4']);
+      const stored = run(quantized, []);
+      const offloaded = run(quantized, ['--offload']);
+      expect(stored.metrics).toEqual(original.metrics);
+      expect(stored.routing).toEqual(original.routing);
+      expect(stored.config.precision).toBe('q4');
+      expect(offloaded.metrics).toEqual(stored.metrics);
+      // an offloaded miss reads the stored 4-bit bytes
+      expect(offloaded.memory.bytesRead).toBe((offloaded.memory.loads + offloaded.memory.transientLoads) * stored.bytesPerExpert);
+    });
+
+    it('is refused where it cannot serve', () => {
+      const f32 = runCli(['mmlu', '--model', quantized, '--data', data, '--limit', '1', '--quant', 'f32', '--output', join(tmp(), 'r')]);
+      expect(f32.status).toBe(2);
+      expect(f32.stderr).toContain('stores its routed experts in 4-bit blocks');
+      const twice = runCli(['quantize', '--model', quantized, '--out', join(tmp(), 'again')]);
+      expect(twice.status).toBe(2);
+      expect(twice.stderr).toContain('already stores its routed experts in 4-bit blocks');
+      const over = runCli(['quantize', '--model', model, '--out', model]);
+      expect(over.status).toBe(2);
+      const busy = runCli(['quantize', '--model', model, '--out', quantized]);
+      expect(busy.status).toBe(2);
+      expect(busy.stderr).toContain('already holds a checkpoint');
+      expect(existsSync(join(quantized, 'model.safetensors'))).toBe(true);
+    });
+  });
+});
