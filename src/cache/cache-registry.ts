@@ -40,8 +40,6 @@ export const DEFAULT_CACHE_POLICY: CachePolicyId = 'lru';
 
 const byId: ReadonlyMap<string, PolicyDefinition> = new Map(POLICIES.map((p) => [p.id, p]));
 
-export const policySummary = (id: ReplayPolicyId): string => byId.get(id)!.summary;
-
 export function parseCachePolicy(id: string | undefined): CachePolicyId {
   const value = id ?? DEFAULT_CACHE_POLICY;
   if ((CACHE_POLICY_IDS as readonly string[]).includes(value)) return value as CachePolicyId;

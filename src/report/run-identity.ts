@@ -31,8 +31,6 @@ export const lifecycleKey = (r: Doc): string => {
 export const comparisonKey = (r: Doc): string => [modelKey(r), taskKey(r), datasetKey(r), cacheCapacity(r) ?? 'no-cache', lifecycleKey(r)].join('#');
 
 /** "cache-prior λ=0.25", "topk". */
-export { paramsLabel };
-
 export const strategyLabel = (s: { id: string; params: Readonly<Record<string, number>> }): string => {
   const p = paramsLabel(s.params);
   return p ? `${s.id} ${p}` : s.id;

@@ -14,7 +14,7 @@ export { openTraceFile, BufferedTraceFile, MemoryTraceSink } from './trace-sink.
 export type { TraceSink } from './trace-sink.js';
 export { ROUTING_REPORT_SCHEMA, ROUTING_CONVENTIONS, routingRunReportSchema } from './run-report.js';
 export type { RoutingConfigRecord, RoutingReplayReport, RoutingRunReport } from './run-report.js';
-export { CACHE_POLICY_IDS, REPLAY_POLICY_IDS, DEFAULT_CACHE_POLICY, parseCachePolicy, policySummary, validateCacheCapacity } from '../cache/cache-registry.js';
+export { CACHE_POLICY_IDS, REPLAY_POLICY_IDS, DEFAULT_CACHE_POLICY, parseCachePolicy, validateCacheCapacity } from '../cache/cache-registry.js';
 export type { CachePolicyId, ReplayPolicyId } from '../cache/cache-registry.js';
 export { UPDATE_ORDERS, DEFAULT_UPDATE_ORDER, parseUpdateOrder } from '../cache/update-order.js';
 export type { UpdateOrder } from '../cache/update-order.js';

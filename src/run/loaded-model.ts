@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { inputError, usageError } from '../errors.js';
-import { inspectModel, modelFacts, type ModelFacts } from '../engine/inspect.js';
+import { inspectModel, type ModelFacts } from '../engine/inspect.js';
 import { availableMemory } from '../latency/available-memory.js';
 import { requireResidentFits } from '../latency/memory-budget.js';
 import { MoeModel } from '../engine/model.js';
@@ -36,12 +36,13 @@ export interface LoadedModel {
  */
 export async function loadModel(model: string | null, engine: EngineOptions, memoryLimitBytes: number | null = null): Promise<LoadedModel> {
   const source = await resolveModel(model ?? undefined);
-  const headers = inspectModel(source.dir);
-  const precision = resolvePrecision(engine.precision, headers, source.dir);
+  // the facts come from the checkpoint's headers: known before a weight is read, and all a run needs
+  const facts = inspectModel(source.dir);
+  const precision = resolvePrecision(engine.precision, facts, source.dir);
   if (!engine.offload) {
     const available = availableMemory();
     const limit = memoryLimitBytes === null ? { bytes: available.bytes, label: available.source } : { bytes: memoryLimitBytes, label: '--memory-limit' };
-    requireResidentFits(headers, precision, limit);
+    requireResidentFits(facts, precision, limit);
   }
   const t0 = performance.now();
   let store: OffloadingExpertStore | null = null;
@@ -61,7 +62,7 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
         'the tokenizer belongs to another model: put the model\'s own tokenizer.json beside its weights',
       );
     }
-    return { source, model: loaded, offload: store, precision, engine: { ...engine, precision }, facts: modelFacts(loaded.checkpoint, loaded.spec), tokenizer, loadMs: performance.now() - t0 };
+    return { source, model: loaded, offload: store, precision, engine: { ...engine, precision }, facts, tokenizer, loadMs: performance.now() - t0 };
   } catch (e) {
     await loaded.release();
     throw e;

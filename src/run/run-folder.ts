@@ -12,6 +12,7 @@ import { writeJsonAtomic } from '../util/atomic-file.js';
 import { describeDifference, firstDifference } from '../util/first-difference.js';
 import { ensureWritableDir } from '../util/writable-dir.js';
 import { SampleJournal } from './journal.js';
+import { loadResults } from './results/read.js';
 import { RESULTS_FILE, SAMPLES_FILE, type ResultsDocument, type SampleRecord } from './results/schema.js';
 import { RunLock } from './run-lock.js';
 
@@ -94,7 +95,8 @@ export class RunFolder {
     const done = this.samples.readExisting().slice(0, n);
     const doneSegments = this.segments.readExisting().slice(0, n);
     if (done.length < n) throw usageError('resume-corrupt', `--resume: ${this.dir} records ${done.length} samples but its checkpoint counts ${n}`, 'start a new run in another --output');
-    const complete = previous.run?.status === 'complete' ? (previous as unknown as ResultsDocument) : null;
+    // a complete run handed back as it is (a sweep's finished point) must be a valid document
+    const complete = previous.run?.status === 'complete' ? loadResults(resultsPath) : null;
     return { done, doneSegments, checkpoint: cp?.routing ?? null, complete };
   }
 

@@ -8,7 +8,8 @@ import { selectPrimaryMetric, type PrimaryMetric } from '../primary-metric.js';
 import type { LoadedRun } from '../../run/results/read.js';
 import { RESULTS_FILE } from '../../run/results/schema.js';
 import { measuredMsPerToken, modeledSummary } from '../run-latency.js';
-import { cacheCapacity, comparisonKey, datasetKey, lifecycleKey, modelLabel, paramsLabel, taskKey, taskLabel } from '../run-identity.js';
+import { paramsLabel } from '../../routing/strategies/params.js';
+import { cacheCapacity, comparisonKey, datasetKey, lifecycleKey, modelLabel, taskKey, taskLabel } from '../run-identity.js';
 import type { LeaderboardRow } from './leaderboard-row.js';
 import { markPareto } from './pareto.js';
 
