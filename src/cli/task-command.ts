@@ -2,13 +2,12 @@
 // RunConfig, run it, print a readable summary (or only the results document with --json).
 
 import { Flags } from '@oclif/core';
-import { EXPERT_PRECISIONS } from '../engine/routed-expert.js';
 import { DEFAULT_DEVICE, devicePresets } from '../latency/device-profile.js';
 import { parseSize } from '../latency/memory-budget.js';
 import { runConfig, type RunConfig } from '../run/config.js';
 import type { ResultsDocument } from '../run/results/schema.js';
 import { MoeEvalCommand } from './base-command.js';
-import { modelFlag, threadsFlag } from './flags.js';
+import { modelFlag, precisionFlags, precisionsFromFlags, threadsFlag, type PrecisionFlagValues } from './flags.js';
 import { formatResults } from './format-results.js';
 import { createProgress } from './progress.js';
 import { routingFlags, routingOptionsFromFlags, type RoutingFlagValues } from './routing-flags.js';
@@ -26,7 +25,7 @@ export const taskFlags = {
   quiet: Flags.boolean({ description: 'no progress output', default: false }),
   offload: Flags.boolean({ description: 'keep only the cached experts in memory and read an expert from the weight files on every miss (needs --cache or --memory-limit)', default: false, helpGroup: 'CACHE' }),
   'memory-limit': Flags.string({ description: 'memory budget, e.g. 6GiB: the largest --cache that fits, or exit 2 if --cache does not fit', helpValue: 'SIZE', helpGroup: 'CACHE' }),
-  quant: Flags.string({ description: 'routed experts in float32 (f32) or 4-bit blocks through onnxruntime MatMulNBits (q4), as on-device deployments store them; default: as the checkpoint stores them (f32, or q4 after moe-eval quantize)', options: [...EXPERT_PRECISIONS], helpGroup: 'CACHE' }),
+  ...precisionFlags,
   'io-bandwidth': Flags.integer({ description: 'emulate storage of this read bandwidth for offloaded experts (MB/s, labelled emulated)', min: 1, helpValue: 'MBPS', helpGroup: 'CACHE' }),
   shard: Flags.string({ description: 'evaluate shard I of N (samples with index mod N = I; I 0-based); auto/N takes I from --shard-index-env, JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID', helpValue: 'I/N', helpGroup: 'SHARDING' }),
   'shard-index-env': Flags.string({ description: 'environment variable holding the shard index for --shard auto/N', helpValue: 'NAME', helpGroup: 'SHARDING' }),
@@ -35,7 +34,7 @@ export const taskFlags = {
   ...routingFlags,
 };
 
-export type TaskFlagValues = RoutingFlagValues & {
+export type TaskFlagValues = RoutingFlagValues & PrecisionFlagValues & {
   model?: string;
   data?: string;
   limit?: number;
@@ -47,7 +46,6 @@ export type TaskFlagValues = RoutingFlagValues & {
   quiet: boolean;
   device: string;
   offload: boolean;
-  quant?: string;
   shard?: string;
   'shard-index-env'?: string;
   'memory-limit'?: string;
@@ -66,7 +64,12 @@ export function runConfigFromFlags(task: string, flags: TaskFlagValues, taskSett
     seed: flags.seed,
     taskSettings,
     routing: routingOptionsFromFlags(flags),
-    engine: { threads: flags.threads ?? null, precision: (flags.quant ?? null) as RunConfig['engine']['precision'], offload: flags.offload, ioBandwidthMBps: flags['io-bandwidth'] ?? null },
+    engine: {
+      threads: flags.threads ?? null,
+      ...precisionsFromFlags(flags),
+      offload: flags.offload,
+      ioBandwidthMBps: flags['io-bandwidth'] ?? null,
+    },
     memoryLimitBytes: flags['memory-limit'] === undefined ? null : parseSize(flags['memory-limit']),
     device: flags.device,
     shard: parseShard(flags.shard, flags['shard-index-env']),

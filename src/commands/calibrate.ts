@@ -40,7 +40,7 @@ export default class Calibrate extends MoeEvalCommand {
     }
     const { withModel } = await import('../run/loaded-model.js');
     const { evaluateLoaded } = await import('../run/evaluate.js');
-    const engine = { threads: flags.threads ?? null, precision: null, offload: false, ioBandwidthMBps: null };
+    const engine = { threads: flags.threads ?? null, precision: null, densePrecision: null, offload: false, ioBandwidthMBps: null };
     return withModel(flags.model ?? null, engine, async (loaded) => {
       // cache-prior with λ = 0 routes exactly as topk and keeps the running Δavg of every layer
       const config = runConfig({

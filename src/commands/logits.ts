@@ -3,7 +3,7 @@
 
 import { Flags } from '@oclif/core';
 import { MoeEvalCommand } from '../cli/base-command.js';
-import { modelFlag, threadsFlag } from '../cli/flags.js';
+import { modelFlag, precisionFlags, precisionsFromFlags, threadsFlag } from '../cli/flags.js';
 import { routingFlags, routingOptionsFromFlags } from '../cli/routing-flags.js';
 import { usageError } from '../errors.js';
 import { resolveModel } from '../engine/model-source.js';
@@ -22,11 +22,13 @@ export default class Logits extends MoeEvalCommand {
   static override examples = [
     '<%= config.bin %> logits --model ./tiny-olmoe --tokens 1,2,3 --json',
     '<%= config.bin %> logits --model ./tiny-olmoe --tokens 1,2,3 --strategy cache-prior --lambda 0.5 --top-j 1 --cache 4 --trace t.jsonl --json',
+    '<%= config.bin %> logits --model ./tiny-olmoe --tokens 1,2,3 --precision q8 --json',
   ];
   static override flags = {
     model: modelFlag,
     tokens: Flags.string({ description: 'comma-separated token ids', required: true, helpValue: '1,2,3' }),
     threads: threadsFlag,
+    ...precisionFlags,
     ...routingFlags,
   };
 
@@ -37,7 +39,8 @@ export default class Logits extends MoeEvalCommand {
     const { MoeModel } = await import('../engine/model.js');
     const { modelFacts } = await import('../engine/inspect.js');
     const { createRouting } = await import('../routing/options.js');
-    const model = await MoeModel.load((await resolveModel(flags.model)).dir, { threads: flags.threads });
+    const { precision, densePrecision } = precisionsFromFlags(flags);
+    const model = await MoeModel.load((await resolveModel(flags.model)).dir, { threads: flags.threads, densePrecision, expertPrecision: precision ?? densePrecision });
     try {
       const V = model.spec.vocabSize;
       const outside = tokens.find((t) => t >= V);

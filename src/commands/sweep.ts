@@ -3,7 +3,7 @@
 
 import { Flags } from '@oclif/core';
 import { MoeEvalCommand } from '../cli/base-command.js';
-import { modelFlag, threadsFlag } from '../cli/flags.js';
+import { modelFlag, precisionFlags, precisionsFromFlags, threadsFlag } from '../cli/flags.js';
 import { createProgress } from '../cli/progress.js';
 import { cacheLifecycleFlags, lifecycleFromFlags, parseParam } from '../cli/routing-flags.js';
 import { parseShard } from '../cli/shard-flag.js';
@@ -51,6 +51,7 @@ export default class Sweep extends MoeEvalCommand {
     quiet: Flags.boolean({ default: false, description: 'no progress output' }),
     device: Flags.string({ description: 'device preset or YAML file for the modeled latency', default: DEFAULT_DEVICE, helpValue: 'PRESET|FILE' }),
     threads: threadsFlag,
+    ...precisionFlags,
     shard: Flags.string({ description: 'run grid point i only if i mod N = I (I 0-based; auto/N reads the index from the environment)', helpValue: 'I/N', helpGroup: 'SHARDING' }),
     'shard-index-env': Flags.string({ description: 'environment variable holding the shard index for --shard auto/N', helpValue: 'NAME', helpGroup: 'SHARDING' }),
   };
@@ -79,7 +80,7 @@ export default class Sweep extends MoeEvalCommand {
           seed: flags.seed,
           logSamples: flags['log-samples'],
           device: flags.device,
-          engine: { threads: flags.threads ?? null },
+          engine: { threads: flags.threads ?? null, ...precisionsFromFlags(flags) },
           routing: lifecycleFromFlags(values),
         },
       },

@@ -31,6 +31,11 @@ export interface ModelFacts {
   totalParameters: number;
   /** parameters one token touches: everything but the routed experts it does not select */
   activeParameters: number;
+  /**
+   * parameters of the matrices --precision holds block-quantised: attention projections, shared and
+   * dense MLPs, and the LM head unless it is the tied embedding (then --precision adds a quantised copy)
+   */
+  projectionParameters: number;
   tiedEmbeddings: boolean;
   configSha256: string;
   weightFiles: { path: string; sizeBytes: number }[];
@@ -77,6 +82,11 @@ export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
     ? { ...spec.moe.shared, bytesPerLayer: ckpt.info(sharedNames.gate).byteLength + ckpt.info(sharedNames.up).byteLength + ckpt.info(sharedNames.down).byteLength }
     : spec.moe.shared;
   const dense = spec.layers.flatMap((l, i) => (l.mlp === 'dense' ? [i] : []));
+  const H = spec.hiddenSize;
+  const projections = spec.layers.length * attentionModule(spec.attention.kind).projectionParameters(spec)
+    + moe.length * (spec.moe.shared && sharedNames ? 3 * H * spec.moe.shared.intermediateSize : 0)
+    + dense.length * 3 * H * (spec.denseIntermediateSize ?? 0)
+    + (spec.tieWordEmbeddings ? 0 : spec.vocabSize * H);
   return {
     path: ckpt.dir,
     modelType: spec.modelType,
@@ -95,6 +105,7 @@ export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
     bytesPerExpert,
     totalParameters: total,
     activeParameters: total - inactive,
+    projectionParameters: projections,
     tiedEmbeddings: spec.tieWordEmbeddings,
     configSha256: createHash('sha256').update(readFileSync(join(ckpt.dir, 'config.json'))).digest('hex'),
     weightFiles: ckpt.weightFiles(),

@@ -185,6 +185,16 @@ export class Kernels {
     private readonly options: ort.InferenceSession.SessionOptions,
   ) {}
 
+  /** intra-op threads of the shared sessions */
+  get threads(): number {
+    return this.options.intraOpNumThreads ?? 1;
+  }
+
+  /** session options of a graph with weights of its own (block-quantised matrices) */
+  sessionOptions(): ort.InferenceSession.SessionOptions {
+    return { ...this.options };
+  }
+
   static async create(opts: KernelOptions = {}): Promise<Kernels> {
     const options: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: opts.threads ?? 2,

@@ -4,16 +4,16 @@
 // in architectures/; everything architecture-specific comes from the ModelSpec through the seams
 // chosen by kind: attention/ (gqa | mla), norm.ts (rms | layer), rope.ts (default | yarn | longrope).
 
-import type * as ort from 'onnxruntime-node';
 import { inputError } from '../errors.js';
 import type { ExpertRouting, RoutingPhase } from '../routing/types.js';
 import { parseModelSpec } from './architectures/registry.js';
-import type { AttentionModule, AttentionStep, LayerAttention } from './attention/attention.js';
+import type { AttentionModule, AttentionStep, LayerAttention, LinearLoader } from './attention/attention.js';
 import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
 import { ResidentExpertStore, type ExpertStore, type ExpertStoreFactory } from './expert-store.js';
-import { readSwiglu, type ExpertFp32Weights, type ExpertPrecision, type SwigluWeights } from './routed-expert.js';
-import { Kernels, matrix, vectorTensor, type Matrix } from './kernels.js';
+import { readSwiglu, runnableExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
+import { Kernels, matrix, type Matrix } from './kernels.js';
+import { loadLinear, type Linear, type MatrixPrecision } from './linear.js';
 import { KvCache } from './kv-cache.js';
 import { normFn, readNorm, type NormFn, type NormWeights } from './norm.js';
 import { addInPlace, dot, sigmoid } from './ops.js';
@@ -25,10 +25,11 @@ interface LayerWeights {
   inputNorm: NormWeights;
   postNorm: NormWeights;
   attn: LayerAttention;
+  /** router logits stay float32 at every precision: routing changes are what is measured */
   router?: Matrix;
-  shared?: SwigluWeights;
+  shared?: RoutedExpert;
   sharedGate?: Float32Array;
-  dense?: SwigluWeights;
+  dense?: RoutedExpert;
 }
 
 export interface ForwardOptions {
@@ -42,8 +43,10 @@ export interface LoadOptions {
   threads?: number;
   /** replaces the all-resident store (e.g. an offloading store) */
   expertStore?: ExpertStoreFactory;
-  /** routed experts in float32 (default) or 4-bit blocks (--quant q4) */
+  /** routed experts in float32 (default) or 8- / 4-bit blocks (--quant) */
   expertPrecision?: ExpertPrecision;
+  /** every other weight matrix but the routers: attention projections, LM head, shared and dense MLPs (--precision) */
+  densePrecision?: MatrixPrecision;
 }
 
 export class MoeModel {
@@ -57,8 +60,7 @@ export class MoeModel {
     readonly kernels: Kernels,
     private readonly embed: Float32Array,
     private readonly finalNorm: NormWeights,
-    private readonly lmHead: Matrix,
-    private readonly lmHeadBias: ort.Tensor | undefined,
+    private readonly lmHead: Linear,
     private readonly layers: LayerWeights[],
     readonly experts: ExpertStore,
     /** kernels passed in by the caller are the caller's to release */
@@ -75,16 +77,19 @@ export class MoeModel {
       const spec = parseModelSpec(ckpt.config, join(dir, 'config.json'));
       const H = spec.hiddenSize;
       const V = spec.vocabSize;
+      const kernels = opts.kernels ?? (await Kernels.create({ threads: opts.threads }));
+      const precision = opts.densePrecision ?? 'f32';
+      const linear: LinearLoader = (data, rows, cols, bias) => loadLinear(kernels, data, rows, cols, precision, bias);
       const embed = ckpt.readF32(spec.names.embed, [V, H]);
       // tied: HF ignores a stored lm_head.weight and uses the embedding (a PhiMoE lm_head.bias still applies)
-      const lmHead = matrix(spec.tieWordEmbeddings ? embed : ckpt.readF32(spec.names.lmHead, [V, H]), V, H);
-      const lmHeadBias = spec.names.lmHeadBias ? vectorTensor(ckpt.readF32(spec.names.lmHeadBias, [V])) : undefined;
+      const lmHeadBias = spec.names.lmHeadBias ? ckpt.readF32(spec.names.lmHeadBias, [V]) : undefined;
+      const lmHead = await linear(spec.tieWordEmbeddings ? embed : ckpt.readF32(spec.names.lmHead, [V, H]), V, H, lmHeadBias);
       const finalNorm = readNorm(ckpt, spec.norm.kind, spec.names.finalNorm, spec.names.finalNormBias, H);
       const attention = attentionModule(spec.attention.kind);
-      const layers = spec.layers.map((l) => loadLayer(ckpt, spec, attention, l.names, l.mlp));
-      const kernels = opts.kernels ?? (await Kernels.create({ threads: opts.threads }));
+      const layers: LayerWeights[] = [];
+      for (const l of spec.layers) layers.push(await loadLayer(ckpt, spec, attention, l.names, l.mlp, linear, precision, kernels));
       const experts = await (opts.expertStore ?? ((c, s, k) => ResidentExpertStore.create(c, s, k, opts.expertPrecision)))(ckpt, spec, kernels);
-      return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, lmHeadBias, layers, experts, opts.kernels === undefined);
+      return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, layers, experts, opts.kernels === undefined);
     } catch (e) {
       ckpt.close();
       throw e;
@@ -124,7 +129,7 @@ export class MoeModel {
     if (from >= T) return new Float32Array(0);
     const rows = h.subarray(from * H);
     const normed = this.norm(rows, H, this.finalNorm, spec.norm.eps, new Float32Array(rows.length));
-    return this.kernels.linear(normed, T - from, this.lmHead, this.lmHeadBias);
+    return this.lmHead.run(normed, T - from);
   }
 
   /** The decoder layers over `tokens` at positions kv.length..; returns the residual stream [T, H]. */
@@ -150,9 +155,7 @@ export class MoeModel {
       const x = this.norm(h, H, L.inputNorm, eps, new Float32Array(h.length));
       addInPlace(h, await L.attn.forward(x, T, pos0, kv.layers[i], step));
       const x2 = this.norm(h, H, L.postNorm, eps, new Float32Array(h.length));
-      const mlp = L.dense
-        ? await this.kernels.swiglu(x2, T, L.dense)
-        : await this.moe(i, L, x2, T, pos0, routing, phase);
+      const mlp = L.dense ? await L.dense.run(x2, T) : await this.moe(i, L, x2, T, pos0, routing, phase);
       addInPlace(h, mlp);
     }
     kv.length = pos0 + T;
@@ -210,7 +213,7 @@ export class MoeModel {
       }
     }
     if (L.shared) {
-      const y = await this.kernels.swiglu(x, T, L.shared);
+      const y = await L.shared.run(x, T);
       for (let t = 0; t < T; t++) {
         const g = L.sharedGate ? sigmoid(dot(x, t * H, L.sharedGate, H)) : 1;
         for (let i = 0; i < H; i++) out[t * H + i] += g * y[t * H + i];
@@ -222,25 +225,26 @@ export class MoeModel {
   /** The one way to free a model: closes the weight files and releases experts and kernel sessions. */
   async release(): Promise<void> {
     await this.experts.release();
+    await Promise.all([this.lmHead.release(), ...this.layers.flatMap((l) => [l.attn.release(), l.shared?.release(), l.dense?.release()])]);
     this.checkpoint.close();
     if (this.ownsKernels) await this.kernels.release();
   }
 }
 
-function loadLayer(ckpt: Checkpoint, spec: ModelSpec, attention: AttentionModule, n: LayerTensorNames, mlp: 'moe' | 'dense'): LayerWeights {
+async function loadLayer(ckpt: Checkpoint, spec: ModelSpec, attention: AttentionModule, n: LayerTensorNames, mlp: 'moe' | 'dense', linear: LinearLoader, precision: MatrixPrecision, kernels: Kernels): Promise<LayerWeights> {
   const H = spec.hiddenSize;
-  const mat = (name: string, rows: number, cols: number) => matrix(ckpt.readF32(name, [rows, cols]), rows, cols);
-  const swiglu = (names: { gate: string; up: string; down: string }, I: number): SwigluWeights => readSwiglu(ckpt, names, I, H);
+  // one shared or dense MLP per layer: it may use every intra-op thread, unlike the routed experts
+  const swiglu = (names: { gate: string; up: string; down: string }, I: number) => runnableExpert(readSwiglu(ckpt, names, I, H), precision, kernels, kernels.threads);
   const layer: LayerWeights = {
     inputNorm: readNorm(ckpt, spec.norm.kind, n.inputNorm, n.inputNormBias, H),
     postNorm: readNorm(ckpt, spec.norm.kind, n.postAttentionNorm, n.postAttentionNormBias, H),
-    attn: attention.load(ckpt, spec, n.attention),
+    attn: await attention.load(ckpt, spec, n.attention, linear),
   };
   if (mlp === 'dense') {
-    layer.dense = swiglu(n.dense!, spec.denseIntermediateSize!);
+    layer.dense = await swiglu(n.dense!, spec.denseIntermediateSize!);
   } else {
-    layer.router = mat(n.router!, spec.moe.numExperts, H);
-    if (n.shared && spec.moe.shared) layer.shared = swiglu(n.shared, spec.moe.shared.intermediateSize);
+    layer.router = matrix(ckpt.readF32(n.router!, [spec.moe.numExperts, H]), spec.moe.numExperts, H);
+    if (n.shared && spec.moe.shared) layer.shared = await swiglu(n.shared, spec.moe.shared.intermediateSize);
     if (n.sharedGate) layer.sharedGate = ckpt.readF32(n.sharedGate, [1, H]);
   }
   return layer;

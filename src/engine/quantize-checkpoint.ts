@@ -9,7 +9,7 @@ import { usageError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
 import { parseModelSpec } from './architectures/registry.js';
 import { Checkpoint } from './checkpoint.js';
-import { quantizeQ4, type Q4Matrix } from './quant-q4.js';
+import { quantizeQ4, type Q4Matrix } from './block-quant.js';
 import { writeSafetensors, type BytesToWrite } from './safetensors-writer.js';
 import { moeLayerIndices } from './spec.js';
 import { QUANTIZATION_KEY, STORED_Q4, storedQ4Names } from './stored-q4.js';

@@ -1,27 +1,29 @@
-// One routed expert ready to run on m token rows: float32 weights through the shared SwiGLU kernel,
-// or 4-bit weights (--quant q4) baked into a session of its own, because onnxruntime's MatMulNBits
-// is only fast when it can prepack constant weights (measured here: ~0.5 ms vs ~400 ms per 2048×6144
-// GEMV when the weights are a graph input). Expert sessions run on the calling thread (1 thread):
-// hundreds of them would otherwise each own a thread pool.
+// One SwiGLU MLP (a routed expert, or a shared / dense MLP) ready to run on m token rows: float32
+// weights through the shared SwiGLU kernel, or 8- / 4-bit blocks (--quant, --precision) baked into a
+// session of its own, because onnxruntime's MatMulNBits is only fast when it can prepack constant
+// weights (measured here: ~0.5 ms vs ~400 ms per 2048×6144 GEMV when the weights are a graph input).
+// Routed expert sessions run on the calling thread (1 thread): hundreds of them would otherwise each
+// own a thread pool.
 
 import * as ort from 'onnxruntime-node';
 import type { Checkpoint } from './checkpoint.js';
 import { matrix, type Kernels, type Matrix } from './kernels.js';
-import { buildModel, type GraphNode } from './onnx-graph.js';
-import { q4Bytes, quantizeQ4, type Q4Matrix } from './quant-q4.js';
+import { buildModel } from './onnx-graph.js';
+import { quantizeBlocks, type BlockMatrix } from './block-quant.js';
+import { BLOCK_BITS, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, MATRIX_PRECISIONS, type MatrixPrecision } from './linear.js';
 import type { ModelSpec } from './spec.js';
 import { readStoredQ4Expert } from './stored-q4.js';
 
-/** float32, or 4-bit blocks through onnxruntime's MatMulNBits (--quant q4) */
-export const EXPERT_PRECISIONS = ['f32', 'q4'] as const;
-export type ExpertPrecision = (typeof EXPERT_PRECISIONS)[number];
+/** float32, or 8- / 4-bit blocks through onnxruntime's MatMulNBits (--quant) */
+export const EXPERT_PRECISIONS = MATRIX_PRECISIONS;
+export type ExpertPrecision = MatrixPrecision;
 
 export interface RoutedExpert {
   /** SwiGLU of the expert on x [m, hidden] -> [m, hidden] */
   run(x: Float32Array, m: number): Promise<Float32Array>;
-  /** its float32 weights, for the fused kernel of a token's k experts; null for 4-bit experts */
+  /** its float32 weights, for the fused kernel of a token's k experts; null for quantised experts */
   fp32Weights(): Promise<ExpertFp32Weights | null>;
-  /** free what the expert holds (q4: its session) */
+  /** free what the expert holds (quantised: its session) */
   release(): Promise<void>;
 }
 
@@ -57,7 +59,7 @@ class Fp32Expert implements RoutedExpert {
   async release(): Promise<void> {}
 }
 
-class Q4Expert implements RoutedExpert {
+class BlockExpert implements RoutedExpert {
   constructor(private readonly session: ort.InferenceSession, private readonly hidden: number) {}
   async run(x: Float32Array, m: number): Promise<Float32Array> {
     const r = await this.session.run({ x: new ort.Tensor('float32', x, [m, this.hidden]) });
@@ -71,30 +73,17 @@ class Q4Expert implements RoutedExpert {
   }
 }
 
-function matMulNBits(input: string, weight: string, output: string, q: Q4Matrix, accuracyLevel: number): GraphNode {
-  return {
-    op: 'MatMulNBits',
-    domain: 'com.microsoft',
-    inputs: [input, `${weight}_q`, `${weight}_s`],
-    outputs: [output],
-    attrs: { K: q.cols, N: q.rows, bits: 4, block_size: 32, accuracy_level: accuracyLevel },
-  };
-}
-
 /**
- * The SwiGLU of one 4-bit expert as a session. accuracy_level 4 (int8 activations, the default) was
- * measured ~4x faster than float32 GEMV on this CPU; level 0 computes in float32 (tests).
+ * The SwiGLU of one block-quantised MLP as a session on `threads` intra-op threads (1 for routed
+ * experts). accuracy_level 4 (int8 activations, the default) was measured ~4x faster than float32
+ * GEMV on this CPU; level 0 computes in float32 (tests).
  */
-export async function q4Session(gate: Q4Matrix, up: Q4Matrix, down: Q4Matrix, hidden: number, accuracyLevel = 4): Promise<ort.InferenceSession> {
-  const tensors = ([['gate', gate], ['up', up], ['down', down]] as const).flatMap(([n, q]) => [
-    { name: `${n}_q`, dims: [q.rows, q.blocks, 16], data: q.packed },
-    { name: `${n}_s`, dims: [q.rows * q.blocks], data: q.scales },
-  ]);
+export async function blockSwigluSession(gate: BlockMatrix, up: BlockMatrix, down: BlockMatrix, hidden: number, accuracyLevel = DEFAULT_ACCURACY_LEVEL, threads = 1): Promise<ort.InferenceSession> {
   const model = buildModel({
-    name: 'q4_expert',
+    name: `q${gate.bits}_mlp`,
     inputs: [['x', ['m', hidden]]],
     outputs: [['y', ['m', hidden]]],
-    tensors,
+    tensors: [...blockTensors('gate', gate), ...blockTensors('up', up), ...blockTensors('down', down)],
     nodes: [
       matMulNBits('x', 'gate', 'g', gate, accuracyLevel),
       matMulNBits('x', 'up', 'u', up, accuracyLevel),
@@ -104,7 +93,7 @@ export async function q4Session(gate: Q4Matrix, up: Q4Matrix, down: Q4Matrix, hi
       matMulNBits('hid', 'down', 'y', down, accuracyLevel),
     ],
   });
-  return ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  return ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } });
 }
 
 /** Stored bytes of one routed expert at a precision (q4: packed nibbles + scales). */
@@ -112,7 +101,7 @@ export function expertBytes(spec: ModelSpec, precision: ExpertPrecision, storedB
   if (precision === 'f32') return storedBytes;
   const H = spec.hiddenSize;
   const I = spec.moe.intermediateSize;
-  return 2 * q4Bytes(I, H) + q4Bytes(H, I);
+  return 2 * matrixBytes(I, H, precision) + matrixBytes(H, I, precision);
 }
 
 /** Reads routed expert `expert` of `layer` widened to float32 (see readSwiglu). */
@@ -121,15 +110,18 @@ export function readExpertFp32(ckpt: Checkpoint, spec: ModelSpec, layer: number,
 }
 
 /**
- * Makes float32 expert weights runnable at a precision. q4 quantises them before its first await,
- * so the caller may reuse `w`'s buffers as soon as this returns its promise.
+ * Makes float32 SwiGLU weights runnable at a precision, on `threads` intra-op threads when quantised
+ * (routed experts: 1). Quantising happens before the first await, so the caller may reuse `w`'s
+ * buffers as soon as this returns its promise.
  */
-export function runnableExpert(w: ExpertFp32Weights, precision: ExpertPrecision, kernels: Kernels): Promise<RoutedExpert> {
+export function runnableExpert(w: ExpertFp32Weights, precision: ExpertPrecision, kernels: Kernels, threads = 1): Promise<RoutedExpert> {
   if (precision === 'f32') return Promise.resolve(new Fp32Expert(w, kernels));
   const H = w.gateUp.cols;
   const I = w.gateUp.rows / 2;
   const gu = w.gateUp.data;
-  return q4Session(quantizeQ4(gu.subarray(0, I * H), I, H), quantizeQ4(gu.subarray(I * H), I, H), quantizeQ4(w.down.data, H, I), H).then((s) => new Q4Expert(s, H));
+  const bits = BLOCK_BITS[precision];
+  const [gate, up, down] = [quantizeBlocks(gu.subarray(0, I * H), I, H, bits), quantizeBlocks(gu.subarray(I * H), I, H, bits), quantizeBlocks(w.down.data, H, I, bits)];
+  return blockSwigluSession(gate, up, down, H, DEFAULT_ACCURACY_LEVEL, threads).then((s) => new BlockExpert(s, H));
 }
 
 /** Reads routed expert `expert` of `layer` and makes it runnable (pre-quantized experts as stored). */
@@ -142,5 +134,5 @@ export function loadRoutedExpert(ckpt: Checkpoint, spec: ModelSpec, layer: numbe
 export function storedQ4Expert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number): Promise<RoutedExpert> {
   const H = spec.hiddenSize;
   const q = readStoredQ4Expert(ckpt, spec.layers[layer].names.expert!(expert), spec.moe.intermediateSize, H);
-  return q4Session(q.gate, q.up, q.down, H).then((s) => new Q4Expert(s, H));
+  return blockSwigluSession(q.gate, q.up, q.down, H).then((s) => new BlockExpert(s, H));
 }

@@ -6,7 +6,7 @@
 
 import { inputError } from '../errors.js';
 import type { Checkpoint } from './checkpoint.js';
-import { Q4_BLOCK, type Q4Matrix } from './quant-q4.js';
+import { Q4_BLOCK, type Q4Matrix } from './block-quant.js';
 import type { ExpertTensorNames } from './spec.js';
 
 export const QUANTIZATION_KEY = 'moe_eval_quantization';
@@ -34,7 +34,7 @@ export function readStoredQ4(ckpt: Checkpoint, weight: string, rows: number, col
   if (packed.dtype !== 'U8' || packed.shape.join() !== [rows, blocks, Q4_BLOCK / 2].join()) {
     throw inputError('tensor-shape', `${ckpt.dir}: tensor ${names.packed} is ${packed.dtype} [${packed.shape}], expected U8 [${rows},${blocks},${Q4_BLOCK / 2}]`, 'config.json does not match the quantized weights');
   }
-  return { packed: ckpt.readBytes(names.packed), scales: ckpt.readF32(names.scales, [rows, blocks]), rows, cols, blocks };
+  return { bits: 4, packed: ckpt.readBytes(names.packed), scales: ckpt.readF32(names.scales, [rows, blocks]), rows, cols, blocks };
 }
 
 /** A routed expert's three stored matrices: gate and up [I, H], down [H, I]. */

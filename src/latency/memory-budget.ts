@@ -1,14 +1,14 @@
 // What a run holds in memory, known from the checkpoint's headers before any weight is read: every
 // dense weight (attention, norms, embeddings, LM head, routers, shared experts, dense MLPs) in
-// float32, the routed experts at the precision they are held in (float32, or 4-bit blocks), and a
-// fixed overhead for Node.js, onnxruntime, activations and the KV cache. An offloading run holds C
+// float32 except the projections --precision holds in 8- or 4-bit blocks (attention, LM head, shared
+// and dense MLPs), the routed experts at the precision they are held in, and a fixed overhead for Node.js, onnxruntime, activations and the KV cache. An offloading run holds C
 // routed experts per MoE layer plus one float32 transient expert (a batched prefill runs an expert
 // the cache no longer holds, and reads go through one buffer). A run that cannot fit is refused up
 // front with the numbers and the flags that would fit, instead of meeting the out-of-memory killer.
 
 import { usageError } from '../errors.js';
 import type { ModelFacts } from '../engine/inspect.js';
-import { q4Bytes } from '../engine/quant-q4.js';
+import { matrixBytes, type MatrixPrecision } from '../engine/linear.js';
 import type { ExpertPrecision } from '../engine/routed-expert.js';
 
 /** Node.js + onnxruntime + activations + KV cache of one sample (measured RSS of a tiny model run is ~250 MiB) */
@@ -24,8 +24,16 @@ export function parseSize(text: string, flag = '--memory-limit'): number {
   return Number(m[1]) * unit;
 }
 
+/** How a run holds its weights: routed experts, and every other projection (--precision). */
+export interface HeldPrecisions {
+  experts: ExpertPrecision;
+  dense: MatrixPrecision;
+}
+
+const F32: HeldPrecisions = { experts: 'f32', dense: 'f32' };
+
 export interface MemoryBudget {
-  precision: ExpertPrecision;
+  precision: HeldPrecisions;
   denseBytes: number;
   /** one routed expert as held in memory */
   expertBytes: number;
@@ -40,14 +48,22 @@ export interface MemoryBudget {
   residentBytes: number;
 }
 
-export function memoryBudget(f: ModelFacts, precision: ExpertPrecision = 'f32'): MemoryBudget {
+/** Bytes per parameter of a block-quantised matrix whose rows are whole blocks (real checkpoints' are). */
+const heldBytesPerParameter = (p: MatrixPrecision) => matrixBytes(1, 32, p) / 32;
+
+export function memoryBudget(f: ModelFacts, precision: HeldPrecisions = F32): MemoryBudget {
   const H = f.hiddenSize;
   const I = f.expertIntermediateSize;
   const paramsPerExpert = 3 * H * I;
   const L = f.moeLayers.length;
-  const denseBytes = (f.totalParameters - L * f.experts * paramsPerExpert) * COMPUTE_BYTES_PER_PARAMETER;
+  const denseParameters = f.totalParameters - L * f.experts * paramsPerExpert;
+  // a tied LM head shares the float32 embedding; quantised, it is a copy of its own
+  const quantisedHead = precision.dense !== 'f32' && f.tiedEmbeddings ? f.vocabSize * H : 0;
+  const denseBytes = precision.dense === 'f32'
+    ? denseParameters * COMPUTE_BYTES_PER_PARAMETER
+    : (denseParameters - f.projectionParameters) * COMPUTE_BYTES_PER_PARAMETER + (f.projectionParameters + quantisedHead) * heldBytesPerParameter(precision.dense);
   const transientBytes = paramsPerExpert * COMPUTE_BYTES_PER_PARAMETER;
-  const expertBytes = precision === 'q4' ? 2 * q4Bytes(I, H) + q4Bytes(H, I) : transientBytes;
+  const expertBytes = 2 * matrixBytes(I, H, precision.experts) + matrixBytes(H, I, precision.experts);
   return {
     precision,
     denseBytes,
@@ -65,7 +81,8 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 /** GiB from 1 GiB up, MiB below */
 const size = (b: number) => (b >= 2 ** 30 ? gib(b) : mib(b));
-const precisionName = (p: ExpertPrecision) => (p === 'q4' ? '4-bit blocks' : 'float32');
+const PRECISION_NAMES: Record<MatrixPrecision, string> = { f32: 'float32', q8: '8-bit blocks', q4: '4-bit blocks' };
+const denseNote = (p: HeldPrecisions) => (p.dense === 'f32' ? '' : `, projections in ${PRECISION_NAMES[p.dense]}`);
 
 /** The largest offloading cache (experts per layer) that fits in `limitBytes`, possibly below top-k. */
 function largestCache(b: MemoryBudget, limitBytes: number): number {
@@ -73,10 +90,10 @@ function largestCache(b: MemoryBudget, limitBytes: number): number {
 }
 
 /** The cache for an offloading run under a memory limit: the given one if it fits, else the largest that fits (≥ top-k), else a usage error with the numbers. */
-export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested: number | undefined, precision: ExpertPrecision = 'f32'): number {
+export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested: number | undefined, precision: HeldPrecisions = F32): number {
   const b = memoryBudget(f, precision);
   const fits = largestCache(b, limitBytes);
-  const numbers = `dense weights ${gib(b.denseBytes)} + C × ${b.moeLayers} MoE layers × ${mib(b.expertBytes)} per expert (${precisionName(precision)}) + 1 transient expert ${mib(b.transientBytes)} + overhead ${gib(b.overheadBytes)}`;
+  const numbers = `dense weights ${gib(b.denseBytes)}${denseNote(precision)} + C × ${b.moeLayers} MoE layers × ${mib(b.expertBytes)} per expert (${PRECISION_NAMES[precision.experts]}) + 1 transient expert ${mib(b.transientBytes)} + overhead ${gib(b.overheadBytes)}`;
   if (requested !== undefined) {
     if (b.boundBytes(requested) > limitBytes) {
       throw usageError('cache-exceeds-memory', `--cache ${requested} needs ${gib(b.boundBytes(requested))} (${numbers}), more than --memory-limit ${gib(limitBytes)}`, fits >= f.topK ? `use --cache ${fits} or less, or raise --memory-limit` : 'raise --memory-limit');
@@ -89,30 +106,42 @@ export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested
   return fits;
 }
 
+/** The flags that make a run hold `p` (what a suggestion names). */
+function flagsFor(p: HeldPrecisions): string {
+  if (p.dense === p.experts) return p.dense === 'f32' ? '' : ` --precision ${p.dense}`;
+  return `${p.dense === 'f32' ? '' : ` --precision ${p.dense}`} --quant ${p.experts}`;
+}
+
+/** Ever smaller ways to hold the model, from the run's own: experts quantised first, then everything. */
+function smallerPrecisions(p: HeldPrecisions): HeldPrecisions[] {
+  const order: MatrixPrecision[] = ['f32', 'q8', 'q4'];
+  const at = (x: MatrixPrecision) => order.indexOf(x);
+  const candidates: HeldPrecisions[] = [{ experts: 'q4', dense: p.dense }, { experts: 'q4', dense: 'q8' }, { experts: 'q4', dense: 'q4' }];
+  return candidates.filter((c) => at(c.experts) >= at(p.experts) && at(c.dense) >= at(p.dense) && (c.experts !== p.experts || c.dense !== p.dense));
+}
+
 /**
  * A run that holds every routed expert must fit in `limit` (the --memory-limit, or the memory the
  * machine has available); otherwise a usage error naming the sizes and the flags that would fit.
  */
-export function requireResidentFits(f: ModelFacts, precision: ExpertPrecision, limit: { bytes: number; label: string }): void {
+export function requireResidentFits(f: ModelFacts, precision: HeldPrecisions, limit: { bytes: number; label: string }): void {
   const b = memoryBudget(f, precision);
   if (b.residentBytes <= limit.bytes) return;
   const options: string[] = [];
-  if (precision === 'f32') {
-    const q4 = memoryBudget(f, 'q4');
-    if (q4.residentBytes <= limit.bytes) options.push(`--quant q4 (holds ${size(q4.residentBytes)})`);
-  }
+  const smaller = smallerPrecisions(precision).find((p) => memoryBudget(f, p).residentBytes <= limit.bytes);
+  if (smaller) options.push(`${flagsFor(smaller).trim()} (holds ${size(memoryBudget(f, smaller).residentBytes)})`);
   // the flag value is rounded down, so the cache named for it fits in it
   const limitMiB = Math.floor(limit.bytes / 2 ** 20);
-  for (const p of precision === 'f32' ? (['f32', 'q4'] as const) : (['q4'] as const)) {
+  for (const p of [precision, ...smallerPrecisions(precision)]) {
     const cache = largestCache(memoryBudget(f, p), limitMiB * 2 ** 20);
     if (cache >= f.topK) {
-      options.push(`--offload --memory-limit ${limitMiB}MiB${p === 'q4' ? ' --quant q4' : ''} (a cache of ${cache} of ${f.experts} experts per layer fits)`);
+      options.push(`--offload --memory-limit ${limitMiB}MiB${flagsFor(p)} (a cache of ${cache} of ${f.experts} experts per layer fits)`);
       break;
     }
   }
   throw usageError(
     'model-exceeds-memory',
-    `holding the model needs ${size(b.residentBytes)} (dense weights ${size(b.denseBytes)} + ${b.moeLayers} MoE layers × ${f.experts} experts × ${mib(b.expertBytes)} in ${precisionName(precision)} + overhead ${size(b.overheadBytes)}), more than ${limit.label} (${size(limit.bytes)})`,
+    `holding the model needs ${size(b.residentBytes)} (dense weights ${size(b.denseBytes)}${denseNote(precision)} + ${b.moeLayers} MoE layers × ${f.experts} experts × ${mib(b.expertBytes)} in ${PRECISION_NAMES[precision.experts]} + overhead ${size(b.overheadBytes)}), more than ${limit.label} (${size(limit.bytes)})`,
     options.length ? `run with ${options.join(', or ')}` : 'no offloading cache fits either: use a machine with more memory',
   );
 }

@@ -3,6 +3,7 @@
 // options). Only src/cli knows flag spellings; everything here is camelCase data with defaults.
 
 import { z } from 'zod';
+import { MATRIX_PRECISIONS } from '../engine/linear.js';
 import { EXPERT_PRECISIONS } from '../engine/routed-expert.js';
 import { usageError } from '../errors.js';
 import { DEFAULT_DEVICE } from '../latency/device-profile.js';
@@ -15,8 +16,10 @@ export type Shard = z.infer<typeof shardSchema>;
 export const engineOptionsSchema = z.object({
   /** threads of the matrix kernels; null = the kernels' default */
   threads: z.number().int().positive().nullable().default(null),
-  /** routed experts in float32 or 4-bit blocks; null = as the checkpoint stores them (float32 from HF weights) */
+  /** routed experts in float32 or 8- / 4-bit blocks; null = as stored when pre-quantized, else densePrecision */
   precision: z.enum(EXPERT_PRECISIONS).nullable().default(null),
+  /** every other weight matrix but the routers (attention projections, LM head, shared and dense MLPs); null = float32 */
+  densePrecision: z.enum(MATRIX_PRECISIONS).nullable().default(null),
   /** keep only the cached experts in memory, read the others from the weight files on a miss */
   offload: z.boolean().default(false),
   /** emulated storage read bandwidth for offloaded experts, MB/s */

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { inputError, usageError } from '../errors.js';
 import { inspectModel, type ModelFacts } from '../engine/inspect.js';
 import { availableMemory } from '../latency/available-memory.js';
-import { requireResidentFits } from '../latency/memory-budget.js';
+import { requireResidentFits, type HeldPrecisions } from '../latency/memory-budget.js';
 import { MoeModel } from '../engine/model.js';
 import { resolveModel, type ModelSource } from '../engine/model-source.js';
 import { OffloadingExpertStore } from '../engine/offload-store.js';
 import type { Checkpoint } from '../engine/checkpoint.js';
 import type { Kernels } from '../engine/kernels.js';
 import type { ExpertPrecision } from '../engine/routed-expert.js';
+import type { MatrixPrecision } from '../engine/linear.js';
 import type { ModelSpec } from '../engine/spec.js';
 import { loadTokenizer, type TextTokenizer } from '../tasks/tokenizer.js';
 import type { EngineOptions } from './config.js';
@@ -21,9 +22,10 @@ export interface LoadedModel {
   model: MoeModel;
   /** set when offloading: the store the run's cache events drive */
   offload: OffloadingExpertStore | null;
-  precision: ExpertPrecision;
-  /** the options the model was loaded with, precision resolved */
-  engine: EngineOptions & { precision: ExpertPrecision };
+  /** how the weights are held: routed experts and every other projection */
+  held: HeldPrecisions;
+  /** the options the model was loaded with, precisions resolved */
+  engine: EngineOptions & { precision: ExpertPrecision; densePrecision: MatrixPrecision };
   facts: ModelFacts;
   tokenizer: TextTokenizer;
   loadMs: number;
@@ -38,11 +40,13 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
   const source = await resolveModel(model ?? undefined);
   // the facts come from the checkpoint's headers: known before a weight is read, and all a run needs
   const facts = inspectModel(source.dir);
-  const precision = resolvePrecision(engine.precision, facts, source.dir);
+  const densePrecision = engine.densePrecision ?? 'f32';
+  const precision = resolveExpertPrecision(engine.precision, densePrecision, facts, source.dir);
+  const held: HeldPrecisions = { experts: precision, dense: densePrecision };
   if (!engine.offload) {
     const available = availableMemory();
     const limit = memoryLimitBytes === null ? { bytes: available.bytes, label: available.source } : { bytes: memoryLimitBytes, label: '--memory-limit' };
-    requireResidentFits(facts, precision, limit);
+    requireResidentFits(facts, held, limit);
   }
   const t0 = performance.now();
   let store: OffloadingExpertStore | null = null;
@@ -50,6 +54,7 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
   const loaded = await MoeModel.load(source.dir, {
     threads: engine.threads ?? undefined,
     expertPrecision: precision,
+    densePrecision,
     ...(offload ? { expertStore: (c: Checkpoint, s: ModelSpec, k: Kernels) => (store = new OffloadingExpertStore(c, s, k, offload)) } : {}),
   });
   try {
@@ -62,20 +67,23 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
         'the tokenizer belongs to another model: put the model\'s own tokenizer.json beside its weights',
       );
     }
-    return { source, model: loaded, offload: store, precision, engine: { ...engine, precision }, facts, tokenizer, loadMs: performance.now() - t0 };
+    return { source, model: loaded, offload: store, held, engine: { ...engine, precision, densePrecision }, facts, tokenizer, loadMs: performance.now() - t0 };
   } catch (e) {
     await loaded.release();
     throw e;
   }
 }
 
-/** The experts' precision: as asked, or as stored; a pre-quantized checkpoint cannot give float32 back. */
-function resolvePrecision(requested: ExpertPrecision | null, facts: ModelFacts, dir: string): ExpertPrecision {
+/**
+ * The routed experts' precision: --quant when given, else as stored when pre-quantized, else that of
+ * every other matrix (--precision). A pre-quantized checkpoint cannot give finer experts back.
+ */
+function resolveExpertPrecision(requested: ExpertPrecision | null, dense: MatrixPrecision, facts: ModelFacts, dir: string): ExpertPrecision {
   if (facts.expertStorage === 'q4') {
-    if (requested === 'f32') throw usageError('quant-f32-of-q4', `--quant f32: ${dir} stores its routed experts in 4-bit blocks (moe-eval quantize)`, 'drop --quant (or pass --quant q4), or pass the original checkpoint for float32 experts');
+    if (requested !== null && requested !== 'q4') throw usageError('quant-finer-than-stored', `--quant ${requested}: ${dir} stores its routed experts in 4-bit blocks (moe-eval quantize)`, `drop --quant (or pass --quant q4), or pass the original checkpoint for ${requested} experts`);
     return 'q4';
   }
-  return requested ?? 'f32';
+  return requested ?? dense;
 }
 
 /** Runs `fn` on a freshly loaded model and releases it afterwards, whatever happens. */

@@ -1,21 +1,25 @@
-// 4-bit experts (--quant q4): the MatMulNBits layout against a hand-packed example, the expert's
-// session against an independent float computation on the dequantised weights, and the bound the
-// int8-activation mode (accuracy_level 4) keeps.
+// Block-quantised matrices (--quant, --precision q8 / q4): the MatMulNBits layouts against
+// hand-packed examples, the SwiGLU and linear sessions against an independent float computation on
+// the dequantised weights, and the bound the int8-activation mode (accuracy_level 4) keeps.
 
 import { describe, expect, it } from 'vitest';
-import { quantizeQ4, Q4_BLOCK } from '../../src/engine/quant-q4.js';
-import { q4Session } from '../../src/engine/routed-expert.js';
+import { quantizeBlocks, quantizeQ4, Q4_BLOCK, type BlockMatrix } from '../../src/engine/block-quant.js';
+import { Kernels } from '../../src/engine/kernels.js';
+import { loadLinear } from '../../src/engine/linear.js';
+import { blockSwigluSession } from '../../src/engine/routed-expert.js';
 import * as ort from 'onnxruntime-node';
 import { seededRandom } from '../../src/scoring/statistics.js';
 
-function dequant(q: ReturnType<typeof quantizeQ4>): Float32Array {
+/** Dequantised per onnxruntime's MatMulNBits contract: 4-bit (two per byte, low nibble first, zero 8) or 8-bit (zero 128). */
+function dequant(q: BlockMatrix): Float32Array {
   const out = new Float32Array(q.rows * q.cols);
+  const perBlock = (Q4_BLOCK * q.bits) / 8;
   for (let r = 0; r < q.rows; r++) {
     for (let c = 0; c < q.cols; c++) {
       const b = Math.floor(c / Q4_BLOCK);
-      const byte = q.packed[(r * q.blocks + b) * 16 + ((c % Q4_BLOCK) >> 1)];
-      const nibble = c % 2 === 0 ? byte & 15 : byte >> 4;
-      out[r * q.cols + c] = (nibble - 8) * q.scales[r * q.blocks + b];
+      const at = (r * q.blocks + b) * perBlock;
+      const v = q.bits === 8 ? q.packed[at + (c % Q4_BLOCK)] - 128 : (c % 2 === 0 ? q.packed[at + ((c % Q4_BLOCK) >> 1)] & 15 : q.packed[at + ((c % Q4_BLOCK) >> 1)] >> 4) - 8;
+      out[r * q.cols + c] = v * q.scales[r * q.blocks + b];
     }
   }
   return out;
@@ -50,14 +54,50 @@ describe('q4 quantisation', () => {
     expect(q.packed[2]).toBe(8 | (8 << 4));
   });
 
-  it('every value is within half a step of its block scale', () => {
+  it.each([4, 8] as const)('%i-bit: every value is within half a step of its block scale', (bits) => {
     const rand = seededRandom(3);
     const rows = 5;
     const cols = 70; // not a multiple of the block: the last block is padded
     const w = Float32Array.from({ length: rows * cols }, () => rand() * 2 - 1);
-    const q = quantizeQ4(w, rows, cols);
+    const q = quantizeBlocks(w, rows, cols, bits);
     const back = dequant(q);
     for (let i = 0; i < w.length; i++) expect(Math.abs(back[i] - w[i])).toBeLessThanOrEqual(q.scales[Math.floor(i / cols) * q.blocks + Math.floor((i % cols) / Q4_BLOCK)] / 2 + 1e-7);
+  });
+});
+
+describe('q8 quantisation', () => {
+  it('packs one block as worked out by hand', () => {
+    // max |w| = 2.54 -> scale 0.02; w/scale = [-127, 1, 127, 0, ...] -> q = [1, 129, 255, 128, ...]
+    const w = new Float32Array(Q4_BLOCK);
+    w.set([-2.54, 0.02, 2.54]);
+    const q = quantizeBlocks(w, 1, Q4_BLOCK, 8);
+    expect(q.scales[0]).toBeCloseTo(0.02, 7);
+    expect(Array.from(q.packed.subarray(0, 4))).toEqual([1, 129, 255, 128]);
+    expect(q.packed.length).toBe(Q4_BLOCK);
+  });
+});
+
+describe('block-quantised linear (MatMulNBits, bias added)', () => {
+  const rows = 48;
+  const cols = 96;
+  const rand = seededRandom(5);
+  const w = Float32Array.from({ length: rows * cols }, () => (rand() * 2 - 1) * 0.1);
+  const bias = Float32Array.from({ length: rows }, () => rand() - 0.5);
+  const x = Float32Array.from({ length: 2 * cols }, () => rand() * 2 - 1);
+  it.each([['q8', 8], ['q4', 4]] as const)('%s: y = x·dequant(W)ᵀ + b for two rows', async (precision, bits) => {
+    const k = await Kernels.create({ threads: 1 });
+    const back = dequant(quantizeBlocks(w, rows, cols, bits));
+    const lin = await loadLinear(k, w, rows, cols, precision, bias, 0);
+    const y = await lin.run(x, 2);
+    for (let m = 0; m < 2; m++) {
+      for (let r = 0; r < rows; r++) {
+        let e = bias[r];
+        for (let c = 0; c < cols; c++) e += x[m * cols + c] * back[r * cols + c];
+        expect(Math.abs(y[m * rows + r] - e)).toBeLessThan(1e-5);
+      }
+    }
+    await lin.release();
+    await k.release();
   });
 });
 
@@ -71,7 +111,7 @@ describe('q4 expert session (MatMulNBits)', () => {
   const x = Float32Array.from({ length: H }, () => rand() * 2 - 1);
   const expected = swiglu(x, dequant(qg), dequant(qu), dequant(qd), H, I);
   const run = async (level: number) => {
-    const s = await q4Session(qg, qu, qd, H, level);
+    const s = await blockSwigluSession(qg, qu, qd, H, level);
     const y = (await s.run({ x: new ort.Tensor('float32', x, [1, H]) })).y.data as Float32Array;
     await s.release();
     return y;

@@ -4,6 +4,7 @@
 
 import type { Checkpoint } from '../checkpoint.js';
 import type { Kernels } from '../kernels.js';
+import type { Linear } from '../linear.js';
 import type { LayerKv } from '../kv-cache.js';
 import type { RopeTable } from '../ops.js';
 import type { AttentionNames, ModelSpec } from '../spec.js';
@@ -21,6 +22,8 @@ export interface LayerAttention {
    * to `kv` and attends over positions 0..pos0+t causally. Returns [T, hidden].
    */
   forward(x: Float32Array, T: number, pos0: number, kv: LayerKv, step: AttentionStep): Promise<Float32Array>;
+  /** frees the sessions of quantised projections */
+  release(): Promise<void>;
 }
 
 /** What `inspect` reports about the attention (ModelFacts.attention keeps its GQA-shaped fields). */
@@ -34,11 +37,17 @@ export interface AttentionFacts {
   extra: Record<string, unknown> | null;
 }
 
+/** Makes a projection [rows, cols] (+ bias) runnable at the run's matrix precision (linear.ts). */
+export type LinearLoader = (data: Float32Array, rows: number, cols: number, bias?: Float32Array) => Promise<Linear>;
+
 export interface AttentionModule {
   readonly kind: string;
   /** every tensor a layer reads, with its shape (synthetic checkpoints, inspect) */
   tensors(spec: ModelSpec, names: AttentionNames): [string, number[]][];
-  load(ckpt: Checkpoint, spec: ModelSpec, names: AttentionNames): LayerAttention;
+  /** projections through `linear` (the run's precision); what attention itself multiplies stays float32 */
+  load(ckpt: Checkpoint, spec: ModelSpec, names: AttentionNames, linear: LinearLoader): Promise<LayerAttention>;
+  /** parameters of one layer's projections, the matrices `load` passes through `linear` */
+  projectionParameters(spec: ModelSpec): number;
   newLayerKv(spec: ModelSpec, capacity: number): LayerKv;
   facts(spec: ModelSpec): AttentionFacts;
 }

@@ -2,9 +2,8 @@
 // `Model.attention`): q/k/v projections (+ biases), optional q/k RMSNorm (whole projection or per
 // head) and clip_qkv, RoPE over head_dim, causal (optionally sliding-window) softmax over the cache.
 
-import type * as ort from 'onnxruntime-node';
 import type { Checkpoint } from '../checkpoint.js';
-import { matrix, vectorTensor, type Matrix } from '../kernels.js';
+import type { Linear } from '../linear.js';
 import type { LayerKv } from '../kv-cache.js';
 import { clampInPlace, rmsNormRows } from '../ops.js';
 import type { AttentionNames, GqaAttentionNames, GqaAttentionSpec, ModelSpec } from '../spec.js';
@@ -13,11 +12,9 @@ import { GqaLayerKv } from './gqa-kv.js';
 import { causalMask } from './mask.js';
 
 interface GqaWeights {
-  /** q, k and v projections stacked along out ([q | k | v], HF [out, in] rows): one GEMM per call */
-  qkv: Matrix;
-  o: Matrix;
-  qkvBias?: ort.Tensor;
-  oBias?: ort.Tensor;
+  /** q, k and v projections (+ biases) stacked along out ([q | k | v], HF [out, in] rows): one GEMM per call */
+  qkv: Linear;
+  o: Linear;
   qNorm?: Float32Array;
   kNorm?: Float32Array;
 }
@@ -48,7 +45,7 @@ class GqaLayer implements LayerAttention {
     const hd = a.headDim;
     const qW = a.numHeads * hd;
     const kW = a.numKvHeads * hd;
-    const { q, k, v } = splitQkv(await kernels.linear(x, T, W.qkv, W.qkvBias), T, qW, kW);
+    const { q, k, v } = splitQkv(await W.qkv.run(x, T), T, qW, kW);
     if (a.qkNorm === 'full') {
       rmsNormRows(q, qW, W.qNorm!, eps);
       rmsNormRows(k, kW, W.kNorm!, eps);
@@ -79,7 +76,11 @@ class GqaLayer implements LayerAttention {
     const out = await kernels.attention(qh, kv.kT, kv.v, mask, {
       kvHeads: a.numKvHeads, rep: a.numHeads / a.numKvHeads, t: T, dk: hd, dv: hd, cap, scale: this.scale,
     });
-    return kernels.linear(out, T, W.o, W.oBias);
+    return W.o.run(out, T);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.W.qkv.release(), this.W.o.release()]);
   }
 }
 
@@ -125,7 +126,7 @@ export const gqaAttention: AttentionModule = {
     if (n.qNorm) out.push([n.qNorm, [qn]], [n.kNorm!, [kn]]);
     return out;
   },
-  load(ckpt: Checkpoint, spec, names) {
+  async load(ckpt: Checkpoint, spec, names, linear) {
     const a = gqaSpec(spec);
     const n = gqaNames(names);
     const H = spec.hiddenSize;
@@ -133,16 +134,20 @@ export const gqaAttention: AttentionModule = {
     const kW = a.numKvHeads * a.headDim;
     const vec = (name: string | undefined, len: number) => (name ? ckpt.readF32(name, [len]) : undefined);
     const [qn, kn] = normWidths(a);
+    const qkvBias = n.qBias ? readStacked(ckpt, [[n.qBias, [qW]], [n.kBias!, [kW]], [n.vBias!, [kW]]]) : undefined;
     const weights: GqaWeights = {
-      qkv: matrix(readStacked(ckpt, [[n.q, [qW, H]], [n.k, [kW, H]], [n.v, [kW, H]]]), qW + 2 * kW, H),
-      o: matrix(ckpt.readF32(n.o, [H, qW]), H, qW),
-      qkvBias: n.qBias ? vectorTensor(readStacked(ckpt, [[n.qBias, [qW]], [n.kBias!, [kW]], [n.vBias!, [kW]]])) : undefined,
-      oBias: n.oBias ? vectorTensor(ckpt.readF32(n.oBias, [H])) : undefined,
+      qkv: await linear(readStacked(ckpt, [[n.q, [qW, H]], [n.k, [kW, H]], [n.v, [kW, H]]]), qW + 2 * kW, H, qkvBias),
+      o: await linear(ckpt.readF32(n.o, [H, qW]), H, qW, vec(n.oBias, H)),
       qNorm: vec(n.qNorm, qn),
       kNorm: vec(n.kNorm, kn),
     };
     // q/k norms are RMSNorms with the model's norm eps (OLMoE, Qwen3-MoE)
     return new GqaLayer(a, weights, spec.norm.eps);
+  },
+  projectionParameters(spec) {
+    const a = gqaSpec(spec);
+    const q = a.numHeads * a.headDim;
+    return spec.hiddenSize * (2 * q + 2 * a.numKvHeads * a.headDim);
   },
   newLayerKv(spec, capacity) {
     const a = gqaSpec(spec);

@@ -6,7 +6,8 @@
 
 import type * as ort from 'onnxruntime-node';
 import type { Checkpoint } from '../checkpoint.js';
-import { matrix, vectorTensor, weightTensor, type Matrix } from '../kernels.js';
+import { matrix, weightTensor, type Matrix } from '../kernels.js';
+import type { Linear } from '../linear.js';
 import type { LayerKv } from '../kv-cache.js';
 import { rmsNormRow, rmsNormRows } from '../ops.js';
 import type { AttentionNames, MlaAttentionNames, MlaAttentionSpec, ModelSpec } from '../spec.js';
@@ -16,21 +17,19 @@ import { MlaLayerKv } from './mla-kv.js';
 
 interface MlaWeights {
   /** q_proj (q_lora_rank null) or q_a_proj (+ bias) → q_a_layernorm → q_b_proj */
-  q?: Matrix;
-  qA?: Matrix;
-  qABias?: ort.Tensor;
+  q?: Linear;
+  qA?: Linear;
   qANorm?: Float32Array;
-  qB?: Matrix;
-  kvA: Matrix;
-  kvABias?: ort.Tensor;
+  qB?: Linear;
+  /** kv_a_proj_with_mqa (+ bias) */
+  kvA: Linear;
   kvANorm: Float32Array;
-  /** kv_b_proj [h·(dn+dv), r] for the expanded form */
+  /** kv_b_proj [h·(dn+dv), r] for the expanded form: part of the attention product, kept float32 */
   kvB: Matrix;
   /** the same weights regrouped for the absorbed form: W_uk [h, dn, r] and W_uv^T [h, r, dv] */
   wuk: ort.Tensor;
   wuvT: ort.Tensor;
-  o: Matrix;
-  oBias?: ort.Tensor;
+  o: Linear;
 }
 
 function mlaSpec(spec: ModelSpec): MlaAttentionSpec {
@@ -66,14 +65,14 @@ class MlaLayer implements LayerAttention {
     const dq = dn + dr;
     let q: Float32Array; // [T, h·(dn+dr)]
     if (W.q) {
-      q = await kernels.linear(x, T, W.q);
+      q = await W.q.run(x, T);
     } else {
-      const qa = await kernels.linear(x, T, W.qA!, W.qABias);
+      const qa = await W.qA!.run(x, T);
       rmsNormRows(qa, a.qLoraRank!, W.qANorm!, eps);
-      q = await kernels.linear(qa, T, W.qB!);
+      q = await W.qB!.run(qa, T);
     }
     // [T, r + dr] = [latent | k_pe]: the cache keeps RMSNorm(latent) and the rotated k_pe
-    const ckv = await kernels.linear(x, T, W.kvA, W.kvABias);
+    const ckv = await W.kvA.run(x, T);
     for (let t = 0; t < T; t++) {
       const p = pos0 + t;
       rmsNormRow(ckv, t * (r + dr), r, W.kvANorm, eps, kv.latent, p * r);
@@ -102,7 +101,12 @@ class MlaLayer implements LayerAttention {
       cost.absorbed <= cost.expanded
         ? await kernels.mlaAbsorbed(qn, qr, W.wuk, W.wuvT, latent, kpe, mask, dims)
         : await kernels.mlaExpanded(qn, qr, W.kvB, latent, kpe, mask, dims);
-    return kernels.linear(out, T, W.o, W.oBias);
+    return W.o.run(out, T);
+  }
+
+  async release(): Promise<void> {
+    const W = this.W;
+    await Promise.all([W.q, W.qA, W.qB, W.kvA, W.o].map((l) => l?.release()));
   }
 }
 
@@ -139,29 +143,32 @@ export const mlaAttention: AttentionModule = {
     if (n.oBias) out.push([n.oBias, [H]]);
     return out;
   },
-  load(ckpt: Checkpoint, spec, names) {
+  async load(ckpt: Checkpoint, spec, names, linear) {
     const a = mlaSpec(spec);
     const n = mlaNames(names);
     const H = spec.hiddenSize;
     const { numHeads: h, kvLoraRank: r, qkNopeHeadDim: dn, qkRopeHeadDim: dr, vHeadDim: dv, qLoraRank: qr } = a;
-    const mat = (name: string, rows: number, cols: number) => matrix(ckpt.readF32(name, [rows, cols]), rows, cols);
-    const bias = (name: string | undefined, len: number) => (name ? vectorTensor(ckpt.readF32(name, [len])) : undefined);
-    const kvB = mat(n.kvB, h * (dn + dv), r);
+    const proj = (name: string, rows: number, cols: number, biasName?: string) => linear(ckpt.readF32(name, [rows, cols]), rows, cols, biasName ? ckpt.readF32(biasName, [rows]) : undefined);
+    const kvB = matrix(ckpt.readF32(n.kvB, [h * (dn + dv), r]), h * (dn + dv), r);
     const { wuk, wuvT } = absorbedWeights(kvB.data, h, dn, dv, r);
     const weights: MlaWeights = {
       ...(n.q
-        ? { q: mat(n.q, h * (dn + dr), H) }
-        : { qA: mat(n.qA!, qr!, H), qABias: bias(n.qABias, qr!), qANorm: ckpt.readF32(n.qANorm!, [qr!]), qB: mat(n.qB!, h * (dn + dr), qr!) }),
-      kvA: mat(n.kvA, r + dr, H),
-      kvABias: bias(n.kvABias, r + dr),
+        ? { q: await proj(n.q, h * (dn + dr), H) }
+        : { qA: await proj(n.qA!, qr!, H, n.qABias), qANorm: ckpt.readF32(n.qANorm!, [qr!]), qB: await proj(n.qB!, h * (dn + dr), qr!) }),
+      kvA: await proj(n.kvA, r + dr, H, n.kvABias),
       kvANorm: ckpt.readF32(n.kvANorm, [r]),
       kvB,
       wuk: weightTensor(wuk, [h, dn, r]),
       wuvT: weightTensor(wuvT, [h, r, dv]),
-      o: mat(n.o, H, h * dv),
-      oBias: bias(n.oBias, H),
+      o: await proj(n.o, H, h * dv, n.oBias),
     };
     return new MlaLayer(a, weights);
+  },
+  projectionParameters(spec) {
+    const { numHeads: h, kvLoraRank: r, qkNopeHeadDim: dn, qkRopeHeadDim: dr, vHeadDim: dv, qLoraRank: qr } = mlaSpec(spec);
+    const H = spec.hiddenSize;
+    const q = qr === null ? h * (dn + dr) * H : qr * H + h * (dn + dr) * qr;
+    return q + (r + dr) * H + H * h * dv;
   },
   newLayerKv(spec, capacity) {
     const a = mlaSpec(spec);

@@ -48,6 +48,7 @@ export function recordedConfig(h: HeaderInputs): RecordedConfig {
     cacheReset: r.cacheReset,
     prefillCache: r.prefillCache,
     precision: config.engine.precision,
+    densePrecision: config.engine.densePrecision,
     offload: config.engine.offload,
     ioBandwidthMBps: config.engine.ioBandwidthMBps,
     device: config.device,

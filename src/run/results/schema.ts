@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CACHE_POLICY_IDS } from '../../cache/cache-registry.js';
 import { UPDATE_ORDERS } from '../../cache/update-order.js';
 import { datasetIdentitySchema } from '../../data/types.js';
+import { MATRIX_PRECISIONS } from '../../engine/linear.js';
 import { EXPERT_PRECISIONS } from '../../engine/routed-expert.js';
 import { modeledLatencySchema } from '../../latency/modeled.js';
 import { CACHE_RESET_MODES, PREFILL_CACHE_MODES } from '../../routing/lifecycle.js';
@@ -65,6 +66,8 @@ export const recordedConfigSchema = z.looseObject({
   prefillCache: z.enum(PREFILL_CACHE_MODES),
   // recorded since the run core; documents written before lack them
   precision: z.enum(EXPERT_PRECISIONS).optional(),
+  /** --precision: every matrix but the routers and routed experts (recorded since the matrix precisions) */
+  densePrecision: z.enum(MATRIX_PRECISIONS).nullable().optional(),
   offload: z.boolean().optional(),
   ioBandwidthMBps: nullableNum.optional(),
   device: z.string().optional(),

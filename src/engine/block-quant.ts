@@ -1,0 +1,57 @@
+// Block quantisation of weight matrices (--quant / --precision q8 and q4, as on-device deployments
+// store them), in the layout of onnxruntime's MatMulNBits contrib op: per output row, blocks of 32
+// inputs share one float scale; values are unsigned b-bit q with the default zero point 2^(b-1),
+// w ≈ (q − 2^(b-1))·scale. 4-bit: two values per byte, the even element in the low nibble; 8-bit: one
+// per byte. Symmetric rounding: scale = max|w| / (2^(b-1) − 1) of the block.
+
+export const Q4_BLOCK = 32;
+export type BlockBits = 4 | 8;
+
+export interface BlockMatrix {
+  bits: BlockBits;
+  /** [rows, blocks, 32·bits/8] packed values */
+  packed: Uint8Array;
+  /** [rows · blocks] */
+  scales: Float32Array;
+  rows: number;
+  cols: number;
+  blocks: number;
+}
+
+/** 4-bit blocks: the layout of `moe-eval quantize`'s stored experts. */
+export type Q4Matrix = BlockMatrix;
+
+/** Bytes of one block's packed values. */
+export const blockBytes = (bits: BlockBits): number => (Q4_BLOCK * bits) / 8;
+
+/** Quantise a [rows, cols] float32 matrix (HF [out, in] layout); cols are zero-padded to whole blocks. */
+export function quantizeBlocks(w: Float32Array, rows: number, cols: number, bits: BlockBits): BlockMatrix {
+  const blocks = Math.ceil(cols / Q4_BLOCK);
+  const per = blockBytes(bits);
+  const zero = 1 << (bits - 1);
+  const qmax = zero - 1;
+  const top = 2 * zero - 1;
+  const packed = new Uint8Array(rows * blocks * per);
+  const scales = new Float32Array(rows * blocks);
+  for (let r = 0; r < rows; r++) {
+    for (let b = 0; b < blocks; b++) {
+      const start = r * cols + b * Q4_BLOCK;
+      const len = Math.min(Q4_BLOCK, cols - b * Q4_BLOCK);
+      let max = 0;
+      for (let i = 0; i < len; i++) max = Math.max(max, Math.abs(w[start + i]));
+      const scale = max > 0 ? max / qmax : 1;
+      scales[r * blocks + b] = scale;
+      const out = (r * blocks + b) * per;
+      const q = (i: number) => (i < len ? Math.min(top, Math.max(0, Math.round(w[start + i] / scale) + zero)) : zero);
+      if (bits === 8) for (let i = 0; i < Q4_BLOCK; i++) packed[out + i] = q(i);
+      else for (let i = 0; i < Q4_BLOCK; i += 2) packed[out + i / 2] = q(i) | (q(i + 1) << 4);
+    }
+  }
+  return { bits, packed, scales, rows, cols, blocks };
+}
+
+export const quantizeQ4 = (w: Float32Array, rows: number, cols: number): Q4Matrix => quantizeBlocks(w, rows, cols, 4);
+
+/** Bytes a block-quantised matrix occupies (packed values + scales): what it holds and an offloaded read costs. */
+export const blockMatrixBytes = (rows: number, cols: number, bits: BlockBits): number => rows * Math.ceil(cols / Q4_BLOCK) * (blockBytes(bits) + 4);
+export const q4Bytes = (rows: number, cols: number): number => blockMatrixBytes(rows, cols, 4);
