@@ -233,8 +233,7 @@ export class MoeModel {
 
 async function loadLayer(ckpt: Checkpoint, spec: ModelSpec, attention: AttentionModule, n: LayerTensorNames, mlp: 'moe' | 'dense', linear: LinearLoader, precision: MatrixPrecision, kernels: Kernels): Promise<LayerWeights> {
   const H = spec.hiddenSize;
-  // one shared or dense MLP per layer: it may use every intra-op thread, unlike the routed experts
-  const swiglu = (names: { gate: string; up: string; down: string }, I: number) => runnableExpert(readSwiglu(ckpt, names, I, H), precision, kernels, kernels.threads);
+  const swiglu = (names: { gate: string; up: string; down: string }, I: number) => runnableExpert(readSwiglu(ckpt, names, I, H), precision, kernels);
   const layer: LayerWeights = {
     inputNorm: readNorm(ckpt, spec.norm.kind, n.inputNorm, n.inputNormBias, H),
     postNorm: readNorm(ckpt, spec.norm.kind, n.postAttentionNorm, n.postAttentionNormBias, H),

@@ -145,7 +145,7 @@ export class OffloadingExpertStore implements ExpertStore {
     let ready: Promise<RoutedExpert>;
     let weights: ExpertFp32Weights | undefined;
     if (this.stored) {
-      ready = storedQ4Expert(this.ckpt, this.spec, layer, expert);
+      ready = storedQ4Expert(this.ckpt, this.spec, layer, expert, this.kernels);
     } else {
       weights = readExpertFp32(this.ckpt, this.spec, layer, expert, f32 ? this.free.pop() : this.scratch);
       if (!f32) this.scratch = weights; // quantised before runnableExpert's first await: reusable at once

@@ -1,66 +1,55 @@
-// `npm run bench`: moe-eval's engine side by side with the project's PyTorch-eager peer
-// (tools/bench/torch_peer.py) on the same synthetic real-shaped checkpoints, alternating the
-// contenders; decode tokens/s after a 128-token prompt, prefill tokens/s of a 512-token prompt, the
-// machine's memory bandwidth (a large array copy), the weight bytes per second decode achieves, and
-// the share of decode time spent in routing + cache bookkeeping. Results: reports/bench/<date>.json
-// and a markdown table on stdout. Without a Python that can import torch, moe-eval runs alone.
+// `npm run bench`: moe-eval's engine side by side with its peers on the same synthetic real-shaped
+// checkpoints, per precision (precisions.ts), alternating the contenders and reversing their order
+// every round: the project's PyTorch-eager peer (tools/bench/torch_peer.py, fp32) and llama.cpp
+// (llama-peer.ts) where LLAMA_BENCH names a llama-bench. Each moe-eval measurement runs in a process
+// of its own (ours.ts): load seconds, peak resident memory, prefill tokens/s of a 512-token prompt
+// and decode tokens/s after a 128-token one. Also: the machine's memory bandwidth (a large array
+// copy), the weight bytes per second fp32 decode achieves, and the share of decode time spent in
+// routing + cache bookkeeping. Results: reports/bench/<date>.json and a markdown table on stdout.
+// A peer that is not found is skipped with a message naming what to install or set.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MoeModel } from '../../src/engine/model.js';
+import { parseModelSpec } from '../../src/engine/architectures/registry.js';
+import { Checkpoint } from '../../src/engine/checkpoint.js';
 import { PACKAGE_ROOT } from '../../src/engine/model-source.js';
-import { moeLayerIndices } from '../../src/engine/spec.js';
+import { quantizeCheckpoint } from '../../src/engine/quantize-checkpoint.js';
 import { writeSyntheticCheckpoint } from '../../src/engine/synthetic-checkpoint.js';
 import { modelFacts } from '../../src/engine/inspect.js';
-import { RoutingController } from '../../src/routing/index.js';
-import type { ExpertRouting, RoutingPhase } from '../../src/routing/types.js';
-import { argmax } from '../../src/engine/engine.js';
-import { BENCH_SHAPES } from './shapes.js';
+import type { MatrixPrecision } from '../../src/engine/linear.js';
+import { findLlamaCpp, ggufFor, llamaCppOnce, storedGguf, type LlamaCpp } from './llama-peer.js';
+import { BENCH_PRECISIONS, type PrecisionId } from './precisions.js';
+import { BENCH_SHAPES, DECODE, LONG, PROMPT, type BenchShape } from './shapes.js';
 
 const { values: args } = parseArgs({
   options: {
     scratch: { type: 'string', default: process.env.MOE_EVAL_BENCH_DIR ?? join(tmpdir(), 'moe-eval-bench') },
+    // shape names, comma-separated (default: all)
     only: { type: 'string' },
+    // precisions, comma-separated (default: each shape's own list)
+    precision: { type: 'string' },
     repeats: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '2' },
     // default: python3 on PATH, else /usr/bin/python3, whichever first imports torch
     python: { type: 'string' },
     'skip-torch': { type: 'boolean', default: false },
-    // seconds to wait after one contender's process ends before the other measures (see settle())
+    // GGUF copies for llama.cpp are deleted once a shape's rows are measured (they double the disk a shape takes)
+    'keep-gguf': { type: 'boolean', default: false },
+    // seconds to wait after one contender's process ends before the next measures (see settle())
     settle: { type: 'string', default: '10' },
     out: { type: 'string', default: join(PACKAGE_ROOT, 'reports', 'bench') },
   },
 });
-const PROMPT = 128;
-const DECODE = 32;
-const LONG = 512;
 const repeats = Number(args.repeats);
 const settleSeconds = Number(args.settle);
 const rounds = Number(args.rounds);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-
-/** Times route() calls of a wrapped routing: the bookkeeping share of a decode step. */
-class TimedRouting implements ExpertRouting {
-  ms = 0;
-  readonly topK: number;
-  constructor(private readonly inner: RoutingController) {
-    this.topK = inner.topK;
-  }
-  route(layer: number, position: number, phase: RoutingPhase, z: Float32Array, s: Int32Array, w: Float32Array): void {
-    const t0 = performance.now();
-    this.inner.route(layer, position, phase, z, s, w);
-    this.ms += performance.now() - t0;
-  }
-}
-
-function prompt(vocab: number, n: number, seed: number): number[] {
-  let s = seed;
-  return Array.from({ length: n }, () => (s = (s * 1103515245 + 12345) % 2 ** 31) % vocab);
-}
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** Copy bandwidth of a 1 GiB array (read + write bytes per second), best of 5. */
 function memoryBandwidthGBps(): number {
@@ -76,28 +65,20 @@ function memoryBandwidthGBps(): number {
   return (2 * n * 8) / (best / 1e3) / 1e9;
 }
 
-async function oursOnce(model: MoeModel): Promise<{ prefillTokS: number; decodeTokS: number; longTokS: number; routingShare: number }> {
-  const spec = model.spec;
-  const controller = new RoutingController({
-    rule: spec.moe.router, moeLayers: moeLayerIndices(spec), strategy: 'cache-prior', strategyParams: { lambda: 0.25 },
-    cache: { capacity: Math.max(spec.moe.topK, spec.moe.numExperts / 2) },
-  });
-  const routing = new TimedRouting(controller);
-  const kvLong = model.newKvCache(LONG);
-  let t0 = performance.now();
-  controller.beginSample(0);
-  await model.forward(prompt(spec.vocabSize, LONG, 2), kvLong, routing, { phase: 'prefill' });
-  const longMs = performance.now() - t0;
-  controller.beginSample(1);
-  const kv = model.newKvCache(PROMPT + DECODE + 1);
-  t0 = performance.now();
-  let logits = await model.forward(prompt(spec.vocabSize, PROMPT, 1), kv, routing, { phase: 'prefill' });
-  const prefillMs = performance.now() - t0;
-  routing.ms = 0;
-  t0 = performance.now();
-  for (let i = 0; i < DECODE; i++) logits = await model.forward([argmax(logits)], kv, routing, { phase: 'decode' });
-  const decodeMs = performance.now() - t0;
-  return { prefillTokS: (1000 * PROMPT) / prefillMs, decodeTokS: (1000 * DECODE) / decodeMs, longTokS: (1000 * LONG) / longMs, routingShare: routing.ms / decodeMs };
+interface OursResult {
+  loadS: number;
+  peakRssGiB: number;
+  prefill128: number;
+  prefill512: number;
+  decode: number;
+  routingShare: number;
+}
+
+/** One moe-eval measurement in a process of its own (ours.ts). */
+function oursOnce(dir: string, precision: MatrixPrecision): OursResult {
+  const tsx = join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const out = execFileSync(process.execPath, [tsx, join(HERE, 'ours.ts'), dir, '--precision', precision, '--repeats', String(repeats)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 const PEER = join(dirname(fileURLToPath(import.meta.url)), 'torch_peer.py');
@@ -125,12 +106,17 @@ function torchOnce(python: string, dir: string): Record<string, number> {
 }
 
 /** Bytes of the weights one decode token reads at float32 (torch_peer.py's definition). */
-function decodeWeightBytes(model: MoeModel): number {
-  const f = modelFacts(model.checkpoint, model.spec);
-  // active parameters count the whole embedding table; a decode token reads one row of it (a tied
-  // table is read whole anyway, as the LM head)
-  const unreadEmbedding = f.tiedEmbeddings ? 0 : f.vocabSize * f.hiddenSize - f.hiddenSize;
-  return (f.activeParameters - unreadEmbedding) * 4;
+function decodeWeightBytes(dir: string): number {
+  const ckpt = Checkpoint.open(dir);
+  try {
+    const f = modelFacts(ckpt, parseModelSpec(ckpt.config, join(dir, 'config.json')));
+    // active parameters count the whole embedding table; a decode token reads one row of it (a tied
+    // table is read whole anyway, as the LM head)
+    const unreadEmbedding = f.tiedEmbeddings ? 0 : f.vocabSize * f.hiddenSize - f.hiddenSize;
+    return (f.activeParameters - unreadEmbedding) * 4;
+  } finally {
+    ckpt.close();
+  }
 }
 
 /**
@@ -142,53 +128,99 @@ function settle(): void {
   if (settleSeconds > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, settleSeconds * 1000);
 }
 
+/** The synthetic checkpoint of a shape, and moe-eval's quantized copy when a precision needs it; made once. */
+function prepareShape(shape: BenchShape, precisions: PrecisionId[]): string {
+  const dir = join(args.scratch!, shape.name);
+  const configText = `${JSON.stringify(shape.config, null, 2)}\n`;
+  if (!existsSync(join(dir, 'config.json')) || readFileSync(join(dir, 'config.json'), 'utf8') !== configText) {
+    log(`writing ${dir} (${shape.name}, ${shape.dtype}, random weights)…`);
+    rmSync(dir, { recursive: true, force: true });
+    for (const stale of [`${dir}-q4`, `${dir}.gguf`]) rmSync(stale, { recursive: true, force: true });
+    // config.json last: a crash midway leaves no config that would pass as a finished checkpoint
+    writeSyntheticCheckpoint(`${dir}.partial`, { config: shape.config, dtype: shape.dtype, seed: 1234, shardBytes: 2 ** 31 });
+    renameSync(`${dir}.partial`, dir);
+  }
+  if (precisions.includes('experts-q4') && !existsSync(join(`${dir}-q4`, 'config.json'))) {
+    log(`quantizing ${dir} -> ${dir}-q4 (moe-eval quantize)…`);
+    for (const d of [`${dir}-q4`, `${dir}-q4.partial`]) rmSync(d, { recursive: true, force: true });
+    mkdirSync(`${dir}-q4.partial`);
+    quantizeCheckpoint(dir, `${dir}-q4.partial`);
+    renameSync(`${dir}-q4.partial`, `${dir}-q4`);
+  }
+  return dir;
+}
+
+type Contender = () => void;
+
 async function main(): Promise<void> {
   mkdirSync(args.scratch!, { recursive: true });
-  let peer: { python: string; torch: string } | null = null;
-  if (args['skip-torch']) process.stderr.write('PyTorch side skipped (--skip-torch)\n');
+  let torchPeer: { python: string; torch: string } | null = null;
+  if (args['skip-torch']) log('PyTorch side skipped (--skip-torch)');
   else {
     const found = findTorchPython(args.python);
     if ('torch' in found) {
-      peer = found;
-      process.stderr.write(`PyTorch side: ${found.python} (torch ${found.torch}) running ${PEER}\n`);
-    } else process.stderr.write(`PyTorch side skipped: ${found.tried.join(' and ')} cannot import torch and numpy; ${TORCH_INSTALL_HINT}. Measuring moe-eval alone.\n`);
+      torchPeer = found;
+      log(`PyTorch side: ${found.python} (torch ${found.torch}) running ${PEER}`);
+    } else log(`PyTorch side skipped: ${found.tried.join(' and ')} cannot import torch and numpy; ${TORCH_INSTALL_HINT}. Measuring without it.`);
   }
+  const llama = findLlamaCpp();
+  const llamaPeer: LlamaCpp | null = 'skipped' in llama ? null : llama;
+  log(llamaPeer ? `llama.cpp side: ${llamaPeer.bench}` : `llama.cpp side skipped: ${(llama as { skipped: string }).skipped}`);
   const bandwidth = memoryBandwidthGBps();
-  process.stderr.write(`memory copy bandwidth: ${bandwidth.toFixed(1)} GB/s (read + write)\n`);
+  log(`memory copy bandwidth: ${bandwidth.toFixed(1)} GB/s (read + write)`);
+  const wanted = args.precision?.split(',') as PrecisionId[] | undefined;
+  for (const p of wanted ?? []) if (!(p in BENCH_PRECISIONS)) throw new Error(`--precision ${p}: not one of ${Object.keys(BENCH_PRECISIONS).join(', ')}`);
   const rows: Record<string, unknown>[] = [];
   for (const shape of BENCH_SHAPES.filter((s) => !args.only || args.only.split(',').includes(s.name))) {
-    const dir = join(args.scratch!, shape.name);
-    if (!existsSync(join(dir, 'config.json')) || readFileSync(join(dir, 'config.json'), 'utf8') !== `${JSON.stringify(shape.config, null, 2)}\n`) {
-      process.stderr.write(`writing ${dir} (${shape.name}, float32, random weights)…\n`);
-      writeSyntheticCheckpoint(dir, { config: shape.config, dtype: 'F32', seed: 1234, shardBytes: 2 ** 31 });
-    }
-    const t0 = performance.now();
-    const model = await MoeModel.load(dir);
-    const loadS = (performance.now() - t0) / 1000;
-    const ours: Awaited<ReturnType<typeof oursOnce>>[] = [];
-    const torch: Record<string, number>[] = [];
-    await oursOnce(model); // warm-up
-    for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < repeats; i++) ours.push(await oursOnce(model));
-      if (peer) {
-        settle();
-        torch.push(torchOnce(peer.python, dir));
-        settle();
+    const precisions = shape.precisions.filter((p) => !wanted || wanted.includes(p));
+    if (precisions.length === 0) continue;
+    const dir = prepareShape(shape, precisions);
+    for (const id of precisions) {
+      const p = BENCH_PRECISIONS[id];
+      const oursRun = p.ours ? { dir: p.ours.dir(dir), precision: p.ours.precision } : null;
+      const gguf = llamaPeer ? ggufFor(llamaPeer, dir, shape.dtype, p.llamaCpp, log) : null;
+      const ours: OursResult[] = [];
+      const torch: Record<string, number>[] = [];
+      const llamaRuns: { prefill512: number; decode: number }[] = [];
+      const contenders: Contender[] = [];
+      if (oursRun) contenders.push(() => ours.push(oursOnce(oursRun.dir, oursRun.precision)));
+      if (torchPeer && p.torch) contenders.push(() => torch.push(torchOnce(torchPeer.python, dir)));
+      if (llamaPeer && gguf) contenders.push(() => llamaRuns.push(llamaCppOnce(llamaPeer, gguf, repeats)));
+      for (let r = 0; r < rounds; r++) {
+        const order = r % 2 === 0 ? contenders : [...contenders].reverse();
+        order.forEach((run, i) => {
+          if (i > 0) settle();
+          run();
+        });
+        if (r + 1 < rounds && contenders.length > 1) settle();
       }
+      const o = ours.length
+        ? { loadS: median(ours.map((x) => x.loadS)), peakRssGiB: median(ours.map((x) => x.peakRssGiB)), decode: median(ours.map((x) => x.decode)), prefill128: median(ours.map((x) => x.prefill128)), prefill512: median(ours.map((x) => x.prefill512)), routingShare: median(ours.map((x) => x.routingShare)) }
+        : null;
+      const t = torch.length ? { decode: median(torch.map((x) => x.decode_tokens_per_s)), prefill512: median(torch.map((x) => x.prefill_long_tokens_per_s)), busy: Math.max(...torch.map((x) => x.other_processes_cores_busy ?? 0)), bytes: torch[0].weights_bytes_read_per_decode_token } : null;
+      const l = llamaRuns.length ? { prefill: median(llamaRuns.map((x) => x.prefill512)), decode: median(llamaRuns.map((x) => x.decode)) } : null;
+      const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? a / b : null);
+      const row: Record<string, unknown> = {
+        model: shape.name, precision: id, ours: o, torch: t,
+        decodeRatio: ratio(o?.decode, t?.decode), prefillRatio: ratio(o?.prefill512, t?.prefill512),
+      };
+      if (llamaPeer) {
+        row.llamaCpp = l;
+        row.vsLlamaCpp = { prefillRatio: ratio(o?.prefill512, l?.prefill), decodeRatio: ratio(o?.decode, l?.decode) };
+      }
+      if (id === 'f32' && o) {
+        const bytes = t?.bytes ?? decodeWeightBytes(dir);
+        Object.assign(row, { weightBytesPerDecodeToken: bytes, achievedGBps: (bytes * o.decode) / 1e9, bandwidthShare: (bytes * o.decode) / 1e9 / bandwidth });
+      }
+      rows.push(row);
+      const f = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(1));
+      log(`${shape.name} ${id}: ours prefill-512 ${f(o?.prefill512)} / decode ${f(o?.decode)} tok/s${t ? `; torch ${f(t.prefill512)} / ${f(t.decode)}` : ''}${l ? `; llama.cpp ${f(l.prefill)} / ${f(l.decode)}` : ''}`);
+      if (gguf && gguf !== storedGguf(dir) && !args['keep-gguf']) rmSync(gguf, { force: true });
     }
-    const bytes = decodeWeightBytes(model);
-    await model.release();
-    const o = { decode: median(ours.map((x) => x.decodeTokS)), prefill128: median(ours.map((x) => x.prefillTokS)), prefill512: median(ours.map((x) => x.longTokS)), routingShare: median(ours.map((x) => x.routingShare)) };
-    const t = peer ? { decode: median(torch.map((x) => x.decode_tokens_per_s)), prefill512: median(torch.map((x) => x.prefill_long_tokens_per_s)), busy: Math.max(...torch.map((x) => x.other_processes_cores_busy ?? 0)), bytes: torch[0].weights_bytes_read_per_decode_token } : null;
-    rows.push({
-      model: shape.name, loadS, ours: o, torch: t,
-      decodeRatio: t ? o.decode / t.decode : null, prefillRatio: t ? o.prefill512 / t.prefill512 : null,
-      weightBytesPerDecodeToken: t?.bytes ?? bytes, achievedGBps: ((t?.bytes ?? bytes) * o.decode) / 1e9, bandwidthShare: ((t?.bytes ?? bytes) * o.decode) / 1e9 / bandwidth,
-    });
-    process.stderr.write(`${shape.name}: ours decode ${o.decode.toFixed(2)} tok/s, prefill-512 ${o.prefill512.toFixed(1)} tok/s${t ? `; torch ${t.decode.toFixed(2)} / ${t.prefill512.toFixed(1)}` : ''}\n`);
+    if (llamaPeer && !args['keep-gguf']) rmSync(storedGguf(dir), { force: true });
   }
   const date = new Date().toISOString().slice(0, 10);
-  const report = { date, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, node: process.version, torch: peer?.torch ?? null }, memoryCopyGBps: bandwidth, prompt: PROMPT, decode: DECODE, prefillLong: LONG, repeats, rounds, settleSeconds, rows };
+  const report = { date, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: totalmem() / 2 ** 30, node: process.version, torch: torchPeer?.torch ?? null, llamaCpp: llamaPeer?.bench ?? null }, memoryCopyGBps: bandwidth, prompt: PROMPT, decode: DECODE, prefillLong: LONG, repeats, rounds, settleSeconds, rows };
   mkdirSync(args.out!, { recursive: true });
   writeFileSync(join(args.out!, `${date}.json`), `${JSON.stringify(report, null, 2)}\n`);
   console.log(markdown(report));
@@ -198,11 +230,13 @@ function markdown(r: { date: string; memoryCopyGBps: number; rows: Record<string
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
   const ratio = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}x`);
   const lines = [
-    `| model (2 layers, fp32) | moe-eval decode tok/s | PyTorch decode tok/s | ratio | moe-eval prefill-512 tok/s | PyTorch prefill-512 tok/s | ratio | decode weight GB/s | of copy bandwidth | routing + cache share of decode |`,
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...r.rows.map((x) => `| ${x.model} | ${f(x.ours.decode, 2)} | ${f(x.torch?.decode, 2)} | ${ratio(x.decodeRatio)} | ${f(x.ours.prefill512)} | ${f(x.torch?.prefill512)} | ${ratio(x.prefillRatio)} | ${f(x.achievedGBps)} | ${f(100 * x.bandwidthShare, 0)} % | ${f(100 * x.ours.routingShare, 2)} % |`),
+    '| model | precision | moe-eval load s / peak RSS GiB | moe-eval prefill-512 / decode tok/s | PyTorch prefill-512 / decode | vs PyTorch | llama.cpp prefill-512 / decode | vs llama.cpp |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.rows.map((x) => `| ${x.model} | ${BENCH_PRECISIONS[x.precision as PrecisionId].label} | ${x.ours ? `${f(x.ours.loadS)} / ${f(x.ours.peakRssGiB, 2)}` : 'n/a (no such mode)'} | ${x.ours ? `${f(x.ours.prefill512)} / ${f(x.ours.decode, 2)}` : 'n/a'} | ${x.torch ? `${f(x.torch.prefill512)} / ${f(x.torch.decode, 2)}` : 'n/a'} | ${ratio(x.prefillRatio)} / ${ratio(x.decodeRatio)} | ${x.llamaCpp ? `${f(x.llamaCpp.prefill)} / ${f(x.llamaCpp.decode, 2)}` : 'n/a'} | ${x.vsLlamaCpp ? `${ratio(x.vsLlamaCpp.prefillRatio)} / ${ratio(x.vsLlamaCpp.decodeRatio)}` : 'n/a'} |`),
     '',
-    `Memory copy bandwidth (1 GiB array copy, read + write): ${f(r.memoryCopyGBps)} GB/s. Medians; prompt 128 + 32 greedy decode steps, and one 512-token prefill; ${settleSeconds} s settle pause around each PyTorch run. ${r.date}.`,
+    ...r.rows.filter((x) => x.achievedGBps !== undefined).map((x) => `${x.model} f32 decode reads ${f(x.achievedGBps)} GB/s of weights, ${f(100 * x.bandwidthShare, 0)} % of the ${f(r.memoryCopyGBps)} GB/s copy bandwidth; routing + cache bookkeeping ${f(100 * x.ours.routingShare, 2)} % of decode.`),
+    '',
+    `Medians; prompt ${PROMPT} + ${DECODE} greedy decode steps, and one ${LONG}-token prefill; 2 threads; ${settleSeconds} s settle pause between contenders. ${r.date}.`,
   ];
   return lines.join('\n');
 }
