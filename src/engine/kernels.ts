@@ -190,10 +190,6 @@ export class Kernels {
     return this.options.intraOpNumThreads ?? 1;
   }
 
-  /** session options of a graph with weights of its own (block-quantised matrices) */
-  sessionOptions(): ort.InferenceSession.SessionOptions {
-    return { ...this.options };
-  }
 
   static async create(opts: KernelOptions = {}): Promise<Kernels> {
     const options: ort.InferenceSession.SessionOptions = {

@@ -11,7 +11,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { matrix, type Kernels, type Matrix } from './kernels.js';
 import { buildModel } from './onnx-graph.js';
 import { quantizeBlocks, type BlockMatrix } from './block-quant.js';
-import { BLOCK_BITS, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, MATRIX_PRECISIONS, type MatrixPrecision } from './linear.js';
+import { BLOCK_BITS, blockSessionOptions, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, MATRIX_PRECISIONS, type MatrixPrecision } from './linear.js';
 import type { ModelSpec } from './spec.js';
 import { readStoredQ4Expert } from './stored-q4.js';
 
@@ -93,7 +93,7 @@ export async function blockSwigluSession(gate: BlockMatrix, up: BlockMatrix, dow
       matMulNBits('hid', 'down', 'y', down, accuracyLevel),
     ],
   });
-  return ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', extra: { session: { intra_op: { allow_spinning: '0' } } } });
+  return ort.InferenceSession.create(model, blockSessionOptions(threads));
 }
 
 /** Stored bytes of one routed expert at a precision (q4: packed nibbles + scales). */
