@@ -1,16 +1,32 @@
-// What makes two runs comparable (same model, task, dataset, cache size and cache lifecycle) and
+// What makes two runs comparable (same model held at the same precision, task, dataset, cache size
+// and cache lifecycle) and
 // the short labels reports print for them. Strategy parameter symbols are the parameter table's (λ, J, M, p).
 
 import { basename } from 'node:path';
 import { paramsLabel } from '../routing/strategies/params.js';
 import type { ResultsDocument } from '../run/results/schema.js';
 
-type Doc = Pick<ResultsDocument, 'model' | 'task' | 'dataset' | 'routing'>;
+type Doc = Pick<ResultsDocument, 'model' | 'task' | 'dataset' | 'routing' | 'config'>;
 
-export const modelKey = (r: Doc): string => `${r.model.requested}|${r.model.configSha256}`;
+/**
+ * How the weights were held: "f32", "q4", or "q8, experts q4" (--precision, --quant). Documents
+ * written before the precisions were recorded ran float32.
+ */
+export const precisionLabel = (r: Doc): string => {
+  const experts = r.config.precision ?? 'f32';
+  const dense = r.config.densePrecision ?? 'f32';
+  return experts === dense ? dense : `${dense}, experts ${experts}`;
+};
 
-/** A directory model prints as its base name; embedded and hub ids as given. */
-export const modelLabel = (r: Doc): string => (r.model.source === 'directory' ? basename(r.model.requested.replace(/[\\/]+$/, '')) : r.model.requested);
+/** Quantised weights change the scores: the same checkpoint at another precision is another model. */
+export const modelKey = (r: Doc): string => `${r.model.requested}|${r.model.configSha256}|${precisionLabel(r)}`;
+
+/** A directory model prints as its base name, embedded and hub ids as given; a precision other than f32 follows in parentheses. */
+export const modelLabel = (r: Doc): string => {
+  const name = r.model.source === 'directory' ? basename(r.model.requested.replace(/[\\/]+$/, '')) : r.model.requested;
+  const precision = precisionLabel(r);
+  return precision === 'f32' ? name : `${name} (${precision})`;
+};
 
 /** Few-shot count and --limit change the scores, so they are part of the task's identity. */
 export const taskKey = (r: Doc): string => `${r.task.name}|v${r.task.version}|${r.task.numFewshot}-shot|limit ${r.task.limit ?? 'all'}`;

@@ -58,6 +58,20 @@ describe('leaderboard rows', () => {
     expect(row.deltaVsLru).toBeCloseTo(row.missRate! / byRun('mmlu-topk-c8').missRate! - 1, 12);
   });
 
+  it('keeps a run held at another precision apart: no f32 baseline, the precision in its model label', () => {
+    const runs = loadSweep();
+    const src = runs.find((r) => r.dir.endsWith('mmlu-cache-prior-l1-c8'))!;
+    const q4 = { ...src, dir: `${src.dir}-q4`, results: { ...src.results, config: { ...src.results.config, precision: 'q4' as const, densePrecision: 'q4' as const } } };
+    const mixed = { ...src, dir: `${src.dir}-mixed`, results: { ...src.results, config: { ...src.results.config, precision: 'q4' as const, densePrecision: 'q8' as const } } };
+    const rows = renderReport([...runs, q4, mixed], GOLDEN_REPORT_DIR, 'leaderboard.md', {}).leaderboard.rows;
+    const at = (suffix: string) => rows.find((r) => r.run === `../sweep/mmlu-cache-prior-l1-c8${suffix}`)!;
+    expect(at('').baselineRun).toBe('../sweep/mmlu-topk-c8');
+    expect(at('-q4').baselineRun).toBeNull();
+    expect(at('-q4').deltaVsTopk).toBeNull();
+    expect(at('-q4').model).toBe(`${at('').model} (q4)`);
+    expect(at('-mixed').model).toBe(`${at('').model} (q8, experts q4)`);
+  });
+
   it('prefers the LRU topk run as baseline, and compares a topk LFU run with it', () => {
     expect(byRun('mmlu-topk-c8').isBaseline).toBe(true);
     const lfu = byRun('mmlu-topk-lfu-c8');
