@@ -2,7 +2,7 @@
 
 import { Flags } from '@oclif/core';
 import { MATRIX_PRECISIONS, type MatrixPrecision } from '../engine/linear.js';
-import { EXPERT_PRECISIONS, type ExpertPrecision } from '../engine/routed-expert.js';
+import type { ExpertPrecision } from '../engine/routed-expert.js';
 
 export const modelFlag = Flags.string({
   description: 'model: a Hugging Face checkpoint directory, or a hub id (ORG/NAME) present in the local Hugging Face cache; default: the embedded model',
@@ -16,7 +16,7 @@ export const threadsFlag = Flags.integer({
 
 /** How the weights are held: --precision for every matrix but the routers, --quant for the routed experts alone. */
 export const precisionFlags = {
-  quant: Flags.string({ description: 'routed experts in float32 (f32) or 8- / 4-bit blocks through onnxruntime MatMulNBits (q8, q4), as on-device deployments store them; default: as the checkpoint stores them (q4 after moe-eval quantize), else --precision', options: [...EXPERT_PRECISIONS], helpGroup: 'PRECISION' }),
+  quant: Flags.string({ description: 'routed experts in float32 (f32) or 8- / 4-bit blocks through onnxruntime MatMulNBits (q8, q4), as on-device deployments store them; default: as the checkpoint stores them (q4 after moe-eval quantize), else --precision', options: [...MATRIX_PRECISIONS], helpGroup: 'PRECISION' }),
   precision: Flags.string({ description: 'every weight matrix but the routers (attention projections, LM head, shared and dense MLPs, and the routed experts unless --quant says otherwise) held in float32 (f32) or 8- / 4-bit blocks of 32 (q8, q4), computed with int8 activations and float32 accumulation; router logits stay float32', options: [...MATRIX_PRECISIONS], default: 'f32', helpGroup: 'PRECISION' }),
 };
 

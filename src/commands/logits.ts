@@ -37,15 +37,17 @@ export default class Logits extends MoeEvalCommand {
     const tokens = parseTokens(flags.tokens);
     const routingOptions = routingOptionsFromFlags(flags);
     const { MoeModel } = await import('../engine/model.js');
-    const { modelFacts } = await import('../engine/inspect.js');
+    const { inspectModel } = await import('../engine/inspect.js');
     const { createRouting } = await import('../routing/options.js');
+    const { resolveExpertPrecision } = await import('../run/loaded-model.js');
+    const dir = (await resolveModel(flags.model)).dir;
+    const facts = inspectModel(dir);
     const { precision, densePrecision } = precisionsFromFlags(flags);
-    const model = await MoeModel.load((await resolveModel(flags.model)).dir, { threads: flags.threads, densePrecision, expertPrecision: precision ?? densePrecision });
+    const model = await MoeModel.load(dir, { threads: flags.threads, densePrecision, expertPrecision: resolveExpertPrecision(precision, densePrecision, facts, dir) });
     try {
       const V = model.spec.vocabSize;
       const outside = tokens.find((t) => t >= V);
       if (outside !== undefined) throw usageError('token-out-of-range', `--tokens: token id ${outside} is not below the model's vocab_size ${V}`, `token ids must be in [0, ${V})`);
-      const facts = modelFacts(model.checkpoint, model.spec);
       const controller = createRouting(routingOptions, { spec: model.spec, bytesPerExpert: facts.bytesPerExpert, configSha256: facts.configSha256 });
       controller.beginSample(0);
       const routing = new RecordingRouting(controller);

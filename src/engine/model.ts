@@ -43,7 +43,7 @@ export interface LoadOptions {
   threads?: number;
   /** replaces the all-resident store (e.g. an offloading store) */
   expertStore?: ExpertStoreFactory;
-  /** routed experts in float32 (default) or 8- / 4-bit blocks (--quant) */
+  /** routed experts in float32 or 8- / 4-bit blocks (--quant); default: densePrecision (a pre-quantized checkpoint's stay q4) */
   expertPrecision?: ExpertPrecision;
   /** every other weight matrix but the routers: attention projections, LM head, shared and dense MLPs (--precision) */
   densePrecision?: MatrixPrecision;
@@ -88,7 +88,7 @@ export class MoeModel {
       const attention = attentionModule(spec.attention.kind);
       const layers: LayerWeights[] = [];
       for (const l of spec.layers) layers.push(await loadLayer(ckpt, spec, attention, l.names, l.mlp, linear, precision, kernels));
-      const experts = await (opts.expertStore ?? ((c, s, k) => ResidentExpertStore.create(c, s, k, opts.expertPrecision)))(ckpt, spec, kernels);
+      const experts = await (opts.expertStore ?? ((c, s, k) => ResidentExpertStore.create(c, s, k, opts.expertPrecision ?? precision)))(ckpt, spec, kernels);
       return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, layers, experts, opts.kernels === undefined);
     } catch (e) {
       ckpt.close();

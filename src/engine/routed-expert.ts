@@ -11,12 +11,11 @@ import type { Checkpoint } from './checkpoint.js';
 import { matrix, type Kernels, type Matrix } from './kernels.js';
 import { buildModel } from './onnx-graph.js';
 import { quantizeBlocks, type BlockMatrix } from './block-quant.js';
-import { BLOCK_BITS, blockSessionOptions, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, MATRIX_PRECISIONS, type MatrixPrecision } from './linear.js';
+import { BLOCK_BITS, blockSessionOptions, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, type MatrixPrecision } from './linear.js';
 import type { ModelSpec } from './spec.js';
 import { readStoredQ4Expert } from './stored-q4.js';
 
-/** float32, or 8- / 4-bit blocks through onnxruntime's MatMulNBits (--quant) */
-export const EXPERT_PRECISIONS = MATRIX_PRECISIONS;
+/** float32, or 8- / 4-bit blocks through onnxruntime's MatMulNBits (--quant): the matrix precisions */
 export type ExpertPrecision = MatrixPrecision;
 
 export interface RoutedExpert {

@@ -25,16 +25,15 @@ export function parseSize(text: string, flag = '--memory-limit'): number {
   return Number(m[1]) * unit;
 }
 
-/** How a run holds its weights: routed experts, and every other projection (--precision). */
+/** How a run holds its weights (the engine options' names): routed experts, and every other projection (--precision). */
 export interface HeldPrecisions {
-  experts: ExpertPrecision;
-  dense: MatrixPrecision;
+  precision: ExpertPrecision;
+  densePrecision: MatrixPrecision;
 }
 
-const F32: HeldPrecisions = { experts: 'f32', dense: 'f32' };
+const F32: HeldPrecisions = { precision: 'f32', densePrecision: 'f32' };
 
 export interface MemoryBudget {
-  precision: HeldPrecisions;
   denseBytes: number;
   /** one routed expert as held in memory */
   expertBytes: number;
@@ -62,21 +61,20 @@ const heldMatrixBytes = (rows: number, cols: number, p: MatrixPrecision) => (p =
 /** Bytes per parameter of a held matrix whose rows are whole blocks (real checkpoints' are). */
 const heldBytesPerParameter = (p: MatrixPrecision) => heldMatrixBytes(1, 32, p) / 32;
 
-export function memoryBudget(f: ModelFacts, precision: HeldPrecisions = F32): MemoryBudget {
+export function memoryBudget(f: ModelFacts, held: HeldPrecisions = F32): MemoryBudget {
   const H = f.hiddenSize;
   const I = f.expertIntermediateSize;
   const paramsPerExpert = 3 * H * I;
   const L = f.moeLayers.length;
   const denseParameters = f.totalParameters - L * f.experts * paramsPerExpert;
   // a tied LM head shares the float32 embedding; quantised, it is a copy of its own
-  const quantisedHead = precision.dense !== 'f32' && f.tiedEmbeddings ? f.vocabSize * H : 0;
-  const denseBytes = precision.dense === 'f32'
+  const quantisedHead = held.densePrecision !== 'f32' && f.tiedEmbeddings ? f.vocabSize * H : 0;
+  const denseBytes = held.densePrecision === 'f32'
     ? denseParameters * COMPUTE_BYTES_PER_PARAMETER
-    : (denseParameters - f.projectionParameters) * COMPUTE_BYTES_PER_PARAMETER + (f.projectionParameters + quantisedHead) * heldBytesPerParameter(precision.dense);
+    : (denseParameters - f.projectionParameters) * COMPUTE_BYTES_PER_PARAMETER + (f.projectionParameters + quantisedHead) * heldBytesPerParameter(held.densePrecision);
   const transientBytes = paramsPerExpert * COMPUTE_BYTES_PER_PARAMETER;
-  const expertBytes = 2 * heldMatrixBytes(I, H, precision.experts) + heldMatrixBytes(H, I, precision.experts);
+  const expertBytes = 2 * heldMatrixBytes(I, H, held.precision) + heldMatrixBytes(H, I, held.precision);
   return {
-    precision,
     denseBytes,
     expertBytes,
     transientBytes,
@@ -93,7 +91,7 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 /** GiB from 1 GiB up, MiB below */
 const size = (b: number) => (b >= 2 ** 30 ? gib(b) : mib(b));
 const PRECISION_NAMES: Record<MatrixPrecision, string> = { f32: 'float32', q8: '8-bit blocks', q4: '4-bit blocks' };
-const denseNote = (p: HeldPrecisions) => (p.dense === 'f32' ? '' : `, projections in ${PRECISION_NAMES[p.dense]}`);
+const denseNote = (p: HeldPrecisions) => (p.densePrecision === 'f32' ? '' : `, projections in ${PRECISION_NAMES[p.densePrecision]}`);
 
 /** The largest offloading cache (experts per layer) that fits in `limitBytes`, possibly below top-k. */
 function largestCache(b: MemoryBudget, limitBytes: number): number {
@@ -101,10 +99,10 @@ function largestCache(b: MemoryBudget, limitBytes: number): number {
 }
 
 /** The cache for an offloading run under a memory limit: the given one if it fits, else the largest that fits (≥ top-k), else a usage error with the numbers. */
-export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested: number | undefined, precision: HeldPrecisions = F32): number {
-  const b = memoryBudget(f, precision);
+export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested: number | undefined, held: HeldPrecisions = F32): number {
+  const b = memoryBudget(f, held);
   const fits = largestCache(b, limitBytes);
-  const numbers = `dense weights ${gib(b.denseBytes)}${denseNote(precision)} + C × ${b.moeLayers} MoE layers × ${mib(b.expertBytes)} per expert (${PRECISION_NAMES[precision.experts]}) + 1 transient expert ${mib(b.transientBytes)} + overhead ${gib(b.overheadBytes)}`;
+  const numbers = `dense weights ${gib(b.denseBytes)}${denseNote(held)} + C × ${b.moeLayers} MoE layers × ${mib(b.expertBytes)} per expert (${PRECISION_NAMES[held.precision]}) + 1 transient expert ${mib(b.transientBytes)} + overhead ${gib(b.overheadBytes)}`;
   if (requested !== undefined) {
     if (b.boundBytes(requested) > limitBytes) {
       throw usageError('cache-exceeds-memory', `--cache ${requested} needs ${gib(b.boundBytes(requested))} (${numbers}), more than --memory-limit ${gib(limitBytes)}`, fits >= f.topK ? `use --cache ${fits} or less, or raise --memory-limit` : 'raise --memory-limit');
@@ -119,31 +117,31 @@ export function cacheForMemoryLimit(f: ModelFacts, limitBytes: number, requested
 
 /** The flags that make a run hold `p` (what a suggestion names). */
 function flagsFor(p: HeldPrecisions): string {
-  if (p.dense === p.experts) return p.dense === 'f32' ? '' : ` --precision ${p.dense}`;
-  return `${p.dense === 'f32' ? '' : ` --precision ${p.dense}`} --quant ${p.experts}`;
+  if (p.densePrecision === p.precision) return p.densePrecision === 'f32' ? '' : ` --precision ${p.densePrecision}`;
+  return `${p.densePrecision === 'f32' ? '' : ` --precision ${p.densePrecision}`} --quant ${p.precision}`;
 }
 
 /** Ever smaller ways to hold the model, from the run's own: experts quantised first, then everything. */
 function smallerPrecisions(p: HeldPrecisions): HeldPrecisions[] {
   const order: MatrixPrecision[] = ['f32', 'q8', 'q4'];
   const at = (x: MatrixPrecision) => order.indexOf(x);
-  const candidates: HeldPrecisions[] = [{ experts: 'q4', dense: p.dense }, { experts: 'q4', dense: 'q8' }, { experts: 'q4', dense: 'q4' }];
-  return candidates.filter((c) => at(c.experts) >= at(p.experts) && at(c.dense) >= at(p.dense) && (c.experts !== p.experts || c.dense !== p.dense));
+  const candidates: HeldPrecisions[] = [{ precision: 'q4', densePrecision: p.densePrecision }, { precision: 'q4', densePrecision: 'q8' }, { precision: 'q4', densePrecision: 'q4' }];
+  return candidates.filter((c) => at(c.precision) >= at(p.precision) && at(c.densePrecision) >= at(p.densePrecision) && (c.precision !== p.precision || c.densePrecision !== p.densePrecision));
 }
 
 /**
  * A run that holds every routed expert must fit in `limit` (the --memory-limit, or the memory the
  * machine has available); otherwise a usage error naming the sizes and the flags that would fit.
  */
-export function requireResidentFits(f: ModelFacts, precision: HeldPrecisions, limit: { bytes: number; label: string }): void {
-  const b = memoryBudget(f, precision);
+export function requireResidentFits(f: ModelFacts, held: HeldPrecisions, limit: { bytes: number; label: string }): void {
+  const b = memoryBudget(f, held);
   if (b.residentBytes <= limit.bytes) return;
   const options: string[] = [];
-  const smaller = smallerPrecisions(precision).find((p) => memoryBudget(f, p).residentBytes <= limit.bytes);
+  const smaller = smallerPrecisions(held).find((p) => memoryBudget(f, p).residentBytes <= limit.bytes);
   if (smaller) options.push(`${flagsFor(smaller).trim()} (holds ${size(memoryBudget(f, smaller).residentBytes)})`);
   // the flag value is rounded down, so the cache named for it fits in it
   const limitMiB = Math.floor(limit.bytes / 2 ** 20);
-  for (const p of [precision, ...smallerPrecisions(precision)]) {
+  for (const p of [held, ...smallerPrecisions(held)]) {
     const cache = largestCache(memoryBudget(f, p), limitMiB * 2 ** 20);
     if (cache >= f.topK) {
       options.push(`--offload --memory-limit ${limitMiB}MiB${flagsFor(p)} (a cache of ${cache} of ${f.experts} experts per layer fits)`);
@@ -152,7 +150,7 @@ export function requireResidentFits(f: ModelFacts, precision: HeldPrecisions, li
   }
   throw usageError(
     'model-exceeds-memory',
-    `holding the model needs ${size(b.residentBytes)} (dense weights ${size(b.denseBytes)}${denseNote(precision)} + ${b.moeLayers} MoE layers × ${f.experts} experts × ${mib(b.expertBytes)} in ${PRECISION_NAMES[precision.experts]} + overhead ${size(b.overheadBytes)}), more than ${limit.label} (${size(limit.bytes)})`,
+    `holding the model needs ${size(b.residentBytes)} (dense weights ${size(b.denseBytes)}${denseNote(held)} + ${b.moeLayers} MoE layers × ${f.experts} experts × ${mib(b.expertBytes)} in ${PRECISION_NAMES[held.precision]} + overhead ${size(b.overheadBytes)}), more than ${limit.label} (${size(limit.bytes)})`,
     options.length ? `run with ${options.join(', or ')}` : 'no offloading cache fits either: use a machine with more memory',
   );
 }

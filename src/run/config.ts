@@ -4,7 +4,6 @@
 
 import { z } from 'zod';
 import { MATRIX_PRECISIONS } from '../engine/linear.js';
-import { EXPERT_PRECISIONS } from '../engine/routed-expert.js';
 import { usageError } from '../errors.js';
 import { DEFAULT_DEVICE } from '../latency/device-profile.js';
 import { routingOptionsSchema } from '../routing/options.js';
@@ -17,7 +16,7 @@ export const engineOptionsSchema = z.object({
   /** threads of the matrix kernels; null = the kernels' default */
   threads: z.number().int().positive().nullable().default(null),
   /** routed experts in float32 or 8- / 4-bit blocks; null = as stored when pre-quantized, else densePrecision */
-  precision: z.enum(EXPERT_PRECISIONS).nullable().default(null),
+  precision: z.enum(MATRIX_PRECISIONS).nullable().default(null),
   /** every other weight matrix but the routers (attention projections, LM head, shared and dense MLPs); null = float32 */
   densePrecision: z.enum(MATRIX_PRECISIONS).nullable().default(null),
   /** keep only the cached experts in memory, read the others from the weight files on a miss */

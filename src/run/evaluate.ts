@@ -67,7 +67,7 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
   const device = loadDevice(config.device);
   const { source, model, facts, tokenizer } = loaded;
   // a memory limit sizes the cache of an offloading run; a resident run was checked against it at load
-  const cache = config.memoryLimitBytes !== null && loaded.offload ? cacheForMemoryLimit(facts, config.memoryLimitBytes, config.routing.cache ?? undefined, loaded.held) : config.routing.cache;
+  const cache = config.memoryLimitBytes !== null && loaded.offload ? cacheForMemoryLimit(facts, config.memoryLimitBytes, config.routing.cache ?? undefined, loaded.engine) : config.routing.cache;
   if (loaded.offload && cache === null) throw usageError('offload-needs-cache', '--offload needs --cache C or --memory-limit SIZE: the cache decides which experts stay in memory', 'add --cache or --memory-limit');
   loaded.offload?.reset();
   const maxLength = model.spec.maxPositionEmbeddings ?? 2048;
@@ -75,7 +75,7 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
   const warn = (code: string, message: string) => warnings.push({ code, message });
   const allUnits = adapterFor(task.outputType).units(task, data, { tokenizer, numFewshot, limit: config.limit, maxLength, settings, warn });
   const units = allUnits.filter((u) => inShard(u.index, config.shard));
-  const bytesPerExpert = expertBytes(model.spec, loaded.held.experts, facts.bytesPerExpert);
+  const bytesPerExpert = expertBytes(model.spec, loaded.engine.precision, facts.bytesPerExpert);
   const controller = createRouting(config.routing, { spec: model.spec, bytesPerExpert, configSha256: facts.configSha256 }, { listener: loaded.offload ?? undefined, cache });
 
   const engineConfig = { ...config, engine: loaded.engine };
@@ -174,7 +174,7 @@ const resumeCommand = (argv: string[]) =>
 /** Peak memory and, when offloading, what the store read (measured: a timing-like field). */
 function memoryReport(loaded: LoadedModel, cache: number | null): Record<string, unknown> {
   const { facts, offload, engine } = loaded;
-  const budget = memoryBudget(facts, loaded.held);
+  const budget = memoryBudget(facts, loaded.engine);
   return {
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     offload: Boolean(offload),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { inputError, usageError } from '../errors.js';
 import { inspectModel, type ModelFacts } from '../engine/inspect.js';
 import { availableMemory } from '../latency/available-memory.js';
-import { requireResidentFits, type HeldPrecisions } from '../latency/memory-budget.js';
+import { requireResidentFits } from '../latency/memory-budget.js';
 import { MoeModel } from '../engine/model.js';
 import { resolveModel, type ModelSource } from '../engine/model-source.js';
 import { OffloadingExpertStore } from '../engine/offload-store.js';
@@ -22,9 +22,7 @@ export interface LoadedModel {
   model: MoeModel;
   /** set when offloading: the store the run's cache events drive */
   offload: OffloadingExpertStore | null;
-  /** how the weights are held: routed experts and every other projection */
-  held: HeldPrecisions;
-  /** the options the model was loaded with, precisions resolved */
+  /** the options the model was loaded with, precisions resolved (how its weights are held) */
   engine: EngineOptions & { precision: ExpertPrecision; densePrecision: MatrixPrecision };
   facts: ModelFacts;
   tokenizer: TextTokenizer;
@@ -42,11 +40,10 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
   const facts = inspectModel(source.dir);
   const densePrecision = engine.densePrecision ?? 'f32';
   const precision = resolveExpertPrecision(engine.precision, densePrecision, facts, source.dir);
-  const held: HeldPrecisions = { experts: precision, dense: densePrecision };
   if (!engine.offload) {
     const available = availableMemory();
     const limit = memoryLimitBytes === null ? { bytes: available.bytes, label: available.source } : { bytes: memoryLimitBytes, label: '--memory-limit' };
-    requireResidentFits(facts, held, limit);
+    requireResidentFits(facts, { precision, densePrecision }, limit);
   }
   const t0 = performance.now();
   let store: OffloadingExpertStore | null = null;
@@ -67,7 +64,7 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
         'the tokenizer belongs to another model: put the model\'s own tokenizer.json beside its weights',
       );
     }
-    return { source, model: loaded, offload: store, held, engine: { ...engine, precision, densePrecision }, facts, tokenizer, loadMs: performance.now() - t0 };
+    return { source, model: loaded, offload: store, engine: { ...engine, precision, densePrecision }, facts, tokenizer, loadMs: performance.now() - t0 };
   } catch (e) {
     await loaded.release();
     throw e;
@@ -78,7 +75,7 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
  * The routed experts' precision: --quant when given, else as stored when pre-quantized, else that of
  * every other matrix (--precision). A pre-quantized checkpoint cannot give finer experts back.
  */
-function resolveExpertPrecision(requested: ExpertPrecision | null, dense: MatrixPrecision, facts: ModelFacts, dir: string): ExpertPrecision {
+export function resolveExpertPrecision(requested: ExpertPrecision | null, dense: MatrixPrecision, facts: ModelFacts, dir: string): ExpertPrecision {
   if (facts.expertStorage === 'q4') {
     if (requested !== null && requested !== 'q4') throw usageError('quant-finer-than-stored', `--quant ${requested}: ${dir} stores its routed experts in 4-bit blocks (moe-eval quantize)`, `drop --quant (or pass --quant q4), or pass the original checkpoint for ${requested} experts`);
     return 'q4';

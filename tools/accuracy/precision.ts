@@ -51,7 +51,7 @@ const argmax = (row: ArrayLike<number>) => {
 export async function precisionError(fixture: string, precision: MatrixPrecision): Promise<PrecisionError> {
   const dir = join(GOLDEN_DIR, fixture);
   const g = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as GoldenFile;
-  const model = await MoeModel.load(dir, { densePrecision: precision, expertPrecision: precision });
+  const model = await MoeModel.load(dir, { densePrecision: precision });
   try {
     const V = model.spec.vocabSize;
     const logits = await model.forward(g.token_ids, model.newKvCache(g.token_ids.length), replay(g, model.spec.moe.topK), { phase: 'prefill', logitsFrom: 0 });

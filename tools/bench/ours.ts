@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const precision = args.precision as MatrixPrecision;
   if (!MATRIX_PRECISIONS.includes(precision)) throw new Error(`--precision ${precision}: not one of ${MATRIX_PRECISIONS.join(', ')}`);
   const t0 = performance.now();
-  const model = await MoeModel.load(dir, { densePrecision: precision, expertPrecision: precision });
+  const model = await MoeModel.load(dir, { densePrecision: precision });
   const loadS = (performance.now() - t0) / 1000;
   await once(model); // warm-up: first runs of each shape allocate
   const runs: Awaited<ReturnType<typeof once>>[] = [];

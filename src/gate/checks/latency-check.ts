@@ -6,7 +6,6 @@
 import { usageError } from '../../errors.js';
 import { milliseconds } from '../../report/leaderboard/format.js';
 import type { GateBaseline } from '../gate-baseline.js';
-import type { GateContext } from '../gate-context.js';
 import { num, pct, skipped, type CheckDefinition, type CheckResult } from './check.js';
 
 function figure(doc: GateBaseline, source: 'modeled' | 'measured'): { msPerToken: number; what: string } | null {

@@ -11,7 +11,6 @@ import { CACHE_POLICY_IDS } from '../../cache/cache-registry.js';
 import { UPDATE_ORDERS } from '../../cache/update-order.js';
 import { datasetIdentitySchema } from '../../data/types.js';
 import { MATRIX_PRECISIONS } from '../../engine/linear.js';
-import { EXPERT_PRECISIONS } from '../../engine/routed-expert.js';
 import { modeledLatencySchema } from '../../latency/modeled.js';
 import { CACHE_RESET_MODES, PREFILL_CACHE_MODES } from '../../routing/lifecycle.js';
 import { routingRunReportSchema } from '../../routing/run-report.js';
@@ -65,7 +64,7 @@ export const recordedConfigSchema = z.looseObject({
   cacheReset: z.enum(CACHE_RESET_MODES),
   prefillCache: z.enum(PREFILL_CACHE_MODES),
   // recorded since the run core; documents written before lack them
-  precision: z.enum(EXPERT_PRECISIONS).optional(),
+  precision: z.enum(MATRIX_PRECISIONS).optional(),
   /** --precision: every matrix but the routers and routed experts (recorded since the matrix precisions) */
   densePrecision: z.enum(MATRIX_PRECISIONS).nullable().optional(),
   offload: z.boolean().optional(),
