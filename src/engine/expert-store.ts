@@ -1,15 +1,27 @@
-// Where routed experts come from (docs/design.md "The seams": the store never decides routing).
-// ResidentExpertStore keeps every expert in memory; OffloadingExpertStore (offload-store.ts) keeps
-// only what the run's cache holds. Both hand out RoutedExperts (float32 or 4-bit).
+// Where routed experts come from and how a layer's selected experts run (docs/design.md "The
+// seams": the store never decides routing). ResidentExpertStore keeps every expert in memory: block-
+// quantised layers as one fused node each (fused-experts.ts), float32 experts one by one;
+// OffloadingExpertStore (offload-store.ts) keeps only what the run's cache holds.
 
 import type { Checkpoint } from './checkpoint.js';
+import { BLOCK_BITS } from './linear.js';
+import { canFuse, FusedExperts, type ExpertBlocks } from './fused-experts.js';
 import type { Kernels } from './kernels.js';
-import { loadRoutedExpert, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
+import { quantizeExpert, readExpertFp32, loadRoutedExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import type { ModelSpec } from './spec.js';
+import { readStoredQ4Expert } from './stored-q4.js';
+
+/** The routing of T token rows in one MoE layer: k experts per row and their mixing weights. */
+export interface LayerRouting {
+  /** [T·k] expert ids */
+  selected: Int32Array;
+  /** [T·k] mixing weights */
+  weights: Float32Array;
+}
 
 export interface ExpertStore {
-  /** routed expert `expert` of decoder layer `layer`, ready to run */
-  get(layer: number, expert: number): RoutedExpert;
+  /** Σ_j weights[t·k+j] · expert_{selected[t·k+j]}(x_t) for the T rows of x [T, hidden] */
+  mix(layer: number, x: Float32Array, T: number, routing: LayerRouting): Promise<Float32Array>;
   /** free every expert (end of use) */
   release(): Promise<void>;
 }
@@ -17,25 +29,99 @@ export interface ExpertStore {
 /** Builds the expert store of a model once its kernels exist. */
 export type ExpertStoreFactory = (ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels) => ExpertStore | Promise<ExpertStore>;
 
+/**
+ * Runs the selected experts one by one, `expert` handing each out: a decode token's float32 experts
+ * through the fused k-expert kernel, otherwise the token rows grouped by expert, each expert one GEMM
+ * over its rows.
+ */
+export async function mixExpertByExpert(expert: (e: number) => RoutedExpert, kernels: Kernels, spec: ModelSpec, x: Float32Array, T: number, { selected, weights }: LayerRouting): Promise<Float32Array> {
+  const { numExperts: E, topK: k } = spec.moe;
+  const H = spec.hiddenSize;
+  const out = new Float32Array(T * H);
+  if (T === 1) {
+    const experts = Array.from(selected, (e) => expert(e));
+    const fp32 = await Promise.all(experts.map((e) => e.fp32Weights()));
+    if (fp32.every((w) => w !== null)) return kernels.expertSum(x, 1, fp32 as ExpertFp32Weights[], weights);
+    for (let j = 0; j < k; j++) {
+      const y = await experts[j].run(x, 1);
+      const g = weights[j];
+      for (let i = 0; i < H; i++) out[i] += g * y[i];
+    }
+    return out;
+  }
+  const counts = new Int32Array(E);
+  for (let i = 0; i < selected.length; i++) counts[selected[i]]++;
+  for (let e = 0; e < E; e++) {
+    const m = counts[e];
+    if (m === 0) continue;
+    const rows = new Int32Array(m);
+    const gains = new Float32Array(m);
+    let n = 0;
+    for (let i = 0; i < selected.length; i++) {
+      if (selected[i] === e) {
+        rows[n] = (i / k) | 0;
+        gains[n++] = weights[i];
+      }
+    }
+    const xe = new Float32Array(m * H);
+    for (let r = 0; r < m; r++) xe.set(x.subarray(rows[r] * H, (rows[r] + 1) * H), r * H);
+    const y = await expert(e).run(xe, m);
+    for (let r = 0; r < m; r++) {
+      const o = rows[r] * H;
+      const g = gains[r];
+      for (let i = 0; i < H; i++) out[o + i] += g * y[r * H + i];
+    }
+  }
+  return out;
+}
+
+/** A resident MoE layer: one fused node, or its experts one by one. */
+type ResidentLayer = FusedExperts | RoutedExpert[];
+
 export class ResidentExpertStore implements ExpertStore {
-  private constructor(private readonly experts: Map<number, RoutedExpert[]>) {}
+  private constructor(private readonly layers: Map<number, ResidentLayer>, private readonly spec: ModelSpec, private readonly kernels: Kernels) {}
 
   static async create(ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels, precision: ExpertPrecision = 'f32'): Promise<ResidentExpertStore> {
-    const experts = new Map<number, RoutedExpert[]>();
+    const layers = new Map<number, ResidentLayer>();
+    const held = spec.expertStorage === 'q4' ? 'q4' : precision;
+    const fused = held !== 'f32' && canFuse(spec.hiddenSize, spec.moe.intermediateSize);
     for (const [i, l] of spec.layers.entries()) {
       if (l.mlp !== 'moe') continue;
-      const layer: RoutedExpert[] = [];
-      for (let e = 0; e < spec.moe.numExperts; e++) layer.push(await loadRoutedExpert(ckpt, spec, i, e, precision, kernels));
-      experts.set(i, layer);
+      if (fused) {
+        layers.set(i, await fusedLayer(ckpt, spec, i, held, kernels));
+        continue;
+      }
+      const experts: RoutedExpert[] = [];
+      for (let e = 0; e < spec.moe.numExperts; e++) experts.push(await loadRoutedExpert(ckpt, spec, i, e, precision, kernels));
+      layers.set(i, experts);
     }
-    return new ResidentExpertStore(experts);
+    return new ResidentExpertStore(layers, spec, kernels);
   }
 
-  get(layer: number, expert: number): RoutedExpert {
-    return this.experts.get(layer)![expert];
+  mix(layer: number, x: Float32Array, T: number, routing: LayerRouting): Promise<Float32Array> {
+    const l = this.layers.get(layer)!;
+    if (l instanceof FusedExperts) return l.run(x, T, routing.selected, routing.weights);
+    return mixExpertByExpert((e) => l[e], this.kernels, this.spec, x, T, routing);
   }
 
   async release(): Promise<void> {
-    for (const layer of this.experts.values()) for (const e of layer) await e.release();
+    for (const l of this.layers.values()) {
+      if (l instanceof FusedExperts) await l.release();
+      else for (const e of l) await e.release();
+    }
   }
+}
+
+/** One layer's experts, stored 4-bit or quantised now, as a fused node (one expert's blocks at a time). */
+function fusedLayer(ckpt: Checkpoint, spec: ModelSpec, layer: number, precision: Exclude<ExpertPrecision, 'f32'>, kernels: Kernels): Promise<FusedExperts> {
+  const { numExperts, topK, intermediateSize: I } = spec.moe;
+  const H = spec.hiddenSize;
+  const names = spec.layers[layer].names.expert!;
+  let scratch: ExpertFp32Weights | undefined;
+  const blocksOf = (e: number): ExpertBlocks => {
+    if (spec.expertStorage === 'q4') return readStoredQ4Expert(ckpt, names(e), I, H);
+    scratch = readExpertFp32(ckpt, spec, layer, e, scratch);
+    return quantizeExpert(scratch, BLOCK_BITS[precision]);
+  };
+  return FusedExperts.create({ experts: numExperts, topK, hidden: H, intermediate: I, bits: BLOCK_BITS[precision] }, blocksOf, kernels.threads);
 }

@@ -11,7 +11,7 @@ import type { AttentionModule, AttentionStep, LayerAttention, LinearLoader } fro
 import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
 import { ResidentExpertStore, type ExpertStore, type ExpertStoreFactory } from './expert-store.js';
-import { readSwiglu, runnableExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
+import { readSwiglu, runnableExpert, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import { Kernels, matrix, type Matrix } from './kernels.js';
 import { loadLinear, type Linear, type MatrixPrecision } from './linear.js';
 import { KvCache } from './kv-cache.js';
@@ -173,45 +173,7 @@ export class MoeModel {
     for (let t = 0; t < T; t++) {
       routing.route(layer, pos0 + t, phase, z.subarray(t * E, (t + 1) * E), selected.subarray(t * k, (t + 1) * k), weights.subarray(t * k, (t + 1) * k));
     }
-    const out = new Float32Array(T * H);
-    if (T === 1) {
-      const experts = Array.from(selected, (e) => this.experts.get(layer, e));
-      const fp32 = await Promise.all(experts.map((e) => e.fp32Weights()));
-      if (fp32.every((w) => w !== null)) {
-        out.set(await this.kernels.expertSum(x, 1, fp32 as ExpertFp32Weights[], weights));
-      } else {
-        for (let j = 0; j < k; j++) {
-          const y = await experts[j].run(x, 1);
-          const g = weights[j];
-          for (let i = 0; i < H; i++) out[i] += g * y[i];
-        }
-      }
-    } else {
-      // group the token rows by expert; each expert runs one GEMM over its rows
-      const counts = new Int32Array(E);
-      for (let i = 0; i < selected.length; i++) counts[selected[i]]++;
-      for (let e = 0; e < E; e++) {
-        const m = counts[e];
-        if (m === 0) continue;
-        const rows = new Int32Array(m);
-        const gains = new Float32Array(m);
-        let n = 0;
-        for (let i = 0; i < selected.length; i++) {
-          if (selected[i] === e) {
-            rows[n] = (i / k) | 0;
-            gains[n++] = weights[i];
-          }
-        }
-        const xe = new Float32Array(m * H);
-        for (let r = 0; r < m; r++) xe.set(x.subarray(rows[r] * H, (rows[r] + 1) * H), r * H);
-        const y = await this.experts.get(layer, e).run(xe, m);
-        for (let r = 0; r < m; r++) {
-          const o = rows[r] * H;
-          const g = gains[r];
-          for (let i = 0; i < H; i++) out[o + i] += g * y[r * H + i];
-        }
-      }
-    }
+    const out = await this.experts.mix(layer, x, T, { selected, weights });
     if (L.shared) {
       const y = await L.shared.run(x, T);
       for (let t = 0; t < T; t++) {

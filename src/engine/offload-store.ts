@@ -5,7 +5,7 @@
 // per MoE layer (+ one transient expert). An optional bandwidth limit emulates slower storage by sleeping after each read.
 
 import type { Checkpoint } from './checkpoint.js';
-import type { ExpertStore } from './expert-store.js';
+import { mixExpertByExpert, type ExpertStore, type LayerRouting } from './expert-store.js';
 import type { Kernels } from './kernels.js';
 import { readExpertFp32, runnableExpert, storedQ4Expert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import { storedQ4ExpertBytes } from './stored-q4.js';
@@ -118,6 +118,11 @@ export class OffloadingExpertStore implements ExpertStore {
     else this.releases.push(e.expert.release());
   }
 
+  mix(layer: number, x: Float32Array, T: number, routing: LayerRouting): Promise<Float32Array> {
+    return mixExpertByExpert((e) => this.get(layer, e), this.kernels, this.spec, x, T, routing);
+  }
+
+  /** a resident expert, or one read for this use only (a miss the cache did not load, see OffloadStats) */
   get(layer: number, expert: number): RoutedExpert {
     const e = this.resident.get(this.key(layer, expert));
     if (e) return e.expert;

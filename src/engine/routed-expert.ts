@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import type { Checkpoint } from './checkpoint.js';
 import { matrix, type Kernels, type Matrix } from './kernels.js';
 import { buildModel } from './onnx-graph.js';
-import { quantizeBlocks, type BlockMatrix } from './block-quant.js';
+import { quantizeBlocks, type BlockBits, type BlockMatrix } from './block-quant.js';
 import { BLOCK_BITS, blockSessionOptions, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, type MatrixPrecision } from './linear.js';
 import type { ModelSpec } from './spec.js';
 import { readStoredQ4Expert } from './stored-q4.js';
@@ -114,12 +114,16 @@ export function readExpertFp32(ckpt: Checkpoint, spec: ModelSpec, layer: number,
  */
 export function runnableExpert(w: ExpertFp32Weights, precision: ExpertPrecision, kernels: Kernels): Promise<RoutedExpert> {
   if (precision === 'f32') return Promise.resolve(new Fp32Expert(w, kernels));
+  const { gate, up, down } = quantizeExpert(w, BLOCK_BITS[precision]);
+  return blockSwigluSession(gate, up, down, w.gateUp.cols, DEFAULT_ACCURACY_LEVEL, kernels.threads).then((s) => new BlockExpert(s, w.gateUp.cols));
+}
+
+/** A SwiGLU MLP's float32 weights in b-bit blocks: gate and up [I, H], down [H, I]. */
+export function quantizeExpert(w: ExpertFp32Weights, bits: BlockBits): { gate: BlockMatrix; up: BlockMatrix; down: BlockMatrix } {
   const H = w.gateUp.cols;
   const I = w.gateUp.rows / 2;
   const gu = w.gateUp.data;
-  const bits = BLOCK_BITS[precision];
-  const [gate, up, down] = [quantizeBlocks(gu.subarray(0, I * H), I, H, bits), quantizeBlocks(gu.subarray(I * H), I, H, bits), quantizeBlocks(w.down.data, H, I, bits)];
-  return blockSwigluSession(gate, up, down, H, DEFAULT_ACCURACY_LEVEL, kernels.threads).then((s) => new BlockExpert(s, H));
+  return { gate: quantizeBlocks(gu.subarray(0, I * H), I, H, bits), up: quantizeBlocks(gu.subarray(I * H), I, H, bits), down: quantizeBlocks(w.down.data, H, I, bits) };
 }
 
 /** Reads routed expert `expert` of `layer` and makes it runnable (pre-quantized experts as stored). */

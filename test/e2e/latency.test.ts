@@ -11,6 +11,18 @@ import { SAMPLE_DATASETS } from '../helpers/fixtures.js';
 import { makeTokenizerModel } from '../helpers/tokenizer-model.js';
 import { runCli } from './cli.js';
 
+/** Deep equality with numbers equal to `tol` relative (at least absolute `tol`). */
+function expectClose(a: unknown, b: unknown, tol: number, path = '$'): void {
+  if (typeof a === 'number' && typeof b === 'number') {
+    expect(Math.abs(a - b), `${path}: ${a} vs ${b}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
+  } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+    expect(Object.keys(a), path).toEqual(Object.keys(b));
+    for (const k of Object.keys(a)) expectClose((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], tol, `${path}.${k}`);
+  } else {
+    expect(a, path).toEqual(b);
+  }
+}
+
 describe('modeled latency', () => {
   it('equals a hand calculation on the phone-ufs40 preset', () => {
     // DRAM 60 GB/s, 200 GFLOP/s, UFS 4200 MB/s + 0.1 ms per read.
@@ -61,10 +73,13 @@ describe('--offload', () => {
     expect(m.peakRssBytes).toBeLessThan(m.boundBytes);
   });
 
-  it('--quant q4 offloaded gives exactly the all-resident q4 results (one scratch buffer for every read)', () => {
+  it('--quant q4 offloaded gives the all-resident q4 results (one scratch buffer for every read)', () => {
     const resident = run(['--quant', 'q4']);
     const offload = run(['--quant', 'q4', '--offload']);
-    expect(offload.samples).toEqual(resident.samples);
+    // resident 4-bit layers run as one fused node, offloaded experts one by one: the same kernels,
+    // summed in another order, so log-likelihoods agree to float32 rounding and choices exactly
+    expectClose(offload.samples, resident.samples, 1e-5);
+    expect(offload.samples.map((s) => s.values)).toEqual(resident.samples.map((s) => s.values));
     expect(offload.doc.metrics).toEqual(resident.doc.metrics);
     expect(offload.doc.memory.peakRssBytes).toBeLessThan(offload.doc.memory.boundBytes);
   });

@@ -1,0 +1,139 @@
+// A MoE layer's block-quantised routed experts as one onnxruntime QMoE node, so a forward pass runs
+// one session per layer instead of one per selected expert: measured on the OLMoE shape (64 experts,
+// 2048 -> 1024, top-8, 4-bit, 2 threads) 0.9-1.2 ms per decode token against 2.0-2.2 ms for eight
+// expert sessions, and 198 against 251 ms for a 512-token prefill, with the same MatMulNBits kernels
+// (outputs equal to 1e-7). The routing stays ours: the node's Top-K runs on a 0/1 mask of the experts
+// we selected, and `router_weights` carries our mixing weights as they are (no softmax, no renormalisation).
+
+import * as ort from 'onnxruntime-node';
+import { blockBytes, Q4_BLOCK, type BlockBits, type BlockMatrix } from './block-quant.js';
+import { blockSessionOptions, DEFAULT_ACCURACY_LEVEL } from './linear.js';
+import { createSession } from './onnx-graph.js';
+
+/** One expert's SwiGLU matrices in blocks: gate and up [I, H], down [H, I]. */
+export interface ExpertBlocks {
+  gate: BlockMatrix;
+  up: BlockMatrix;
+  down: BlockMatrix;
+}
+
+export interface FusedShape {
+  experts: number;
+  topK: number;
+  hidden: number;
+  intermediate: number;
+  bits: BlockBits;
+}
+
+/** QMoE reads whole blocks only: both matrix widths must be multiples of the block (tiny test shapes are not). */
+export const canFuse = (hidden: number, intermediate: number): boolean => hidden % Q4_BLOCK === 0 && intermediate % Q4_BLOCK === 0;
+
+export class FusedExperts {
+  private constructor(private readonly session: ort.InferenceSession, private readonly shape: FusedShape) {}
+
+  /**
+   * Builds the layer's node from each expert's blocks, asked for one at a time (`blocksOf`), so a
+   * caller quantising or reading experts holds one expert's blocks besides the layer's tensors.
+   */
+  static async create(shape: FusedShape, blocksOf: (expert: number) => ExpertBlocks, threads: number, accuracyLevel = DEFAULT_ACCURACY_LEVEL): Promise<FusedExperts> {
+    const { experts: E, hidden: H, intermediate: I, bits } = shape;
+    if (!canFuse(H, I)) throw new Error(`FusedExperts: ${H}x${I} is not whole blocks of ${Q4_BLOCK}`);
+    const per = blockBytes(bits);
+    const [bH, bI] = [H / Q4_BLOCK, I / Q4_BLOCK];
+    // fc1 interleaves gate and up rows (QMoE's swiglu_fusion = 1): row 2r is gate r, row 2r+1 is up r
+    const fc1q = new Uint8Array(E * 2 * I * bH * per);
+    const fc1s = new Float32Array(E * 2 * I * bH);
+    const fc2q = new Uint8Array(E * H * bI * per);
+    const fc2s = new Float32Array(E * H * bI);
+    for (let e = 0; e < E; e++) {
+      const { gate, up, down } = blocksOf(e);
+      for (let r = 0; r < I; r++) {
+        for (const [j, m] of [[0, gate], [1, up]] as const) {
+          const row = e * 2 * I + 2 * r + j;
+          fc1q.set(m.packed.subarray(r * bH * per, (r + 1) * bH * per), row * bH * per);
+          fc1s.set(m.scales.subarray(r * bH, (r + 1) * bH), row * bH);
+        }
+      }
+      fc2q.set(down.packed, e * H * bI * per);
+      fc2s.set(down.scales, e * H * bI);
+    }
+    const session = await createSession(
+      {
+        name: `qmoe${bits}`,
+        inputs: [['x', ['t', H]], ['selected', ['t', E]], ['weights', ['t', E]]],
+        outputs: [['y', ['t', H]]],
+        tensors: [
+          { name: 'fc1_q', dims: [E, 2 * I, (H * bits) / 8], data: fc1q, external: true },
+          { name: 'fc1_s', dims: [E, 2 * I, bH], data: fc1s, external: true },
+          { name: 'fc2_q', dims: [E, H, (I * bits) / 8], data: fc2q, external: true },
+          { name: 'fc2_s', dims: [E, H, bI], data: fc2s, external: true },
+        ],
+        nodes: [
+          {
+            op: 'QMoE',
+            domain: 'com.microsoft',
+            // inputs 4 and 7-13 (biases, fc3, zero points) are absent; 14 is router_weights
+            inputs: ['x', 'selected', 'fc1_q', 'fc1_s', '', 'fc2_q', 'fc2_s', '', '', '', '', '', '', '', 'weights'],
+            outputs: ['y'],
+            attrs: {
+              k: shape.topK,
+              expert_weight_bits: bits,
+              block_size: Q4_BLOCK,
+              accuracy_level: accuracyLevel,
+              normalize_routing_weights: 0,
+              // swiglu(g, u) = g·σ(α·g)·(u + β), g and u clamped at the limit: α = 1, β = 0 and no limit is SiLU(g)·u
+              activation_type: { string: 'swiglu' },
+              swiglu_fusion: 1,
+              activation_alpha: { float: 1 },
+              activation_beta: { float: 0 },
+              swiglu_limit: { float: 3.4e38 },
+            },
+          },
+        ],
+      },
+      blockSessionOptions(threads),
+    );
+    return new FusedExperts(session, shape);
+  }
+
+  /**
+   * Σ_j weights[t·k+j] · expert_{selected[t·k+j]}(x_t) for the T rows of x [T, H]. The node skips
+   * experts whose weight is not positive, so negative weights (no shipped router gives them, a
+   * strategy might) run as a second pass over their magnitudes, subtracted.
+   */
+  async run(x: Float32Array, T: number, selected: Int32Array, weights: Float32Array): Promise<Float32Array> {
+    const { experts: E, topK: k } = this.shape;
+    const mask = new Float32Array(T * E);
+    const positive = new Float32Array(T * E);
+    let negative: Float32Array | undefined;
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < k; j++) {
+        const at = t * E + selected[t * k + j];
+        const w = weights[t * k + j];
+        mask[at] = 1;
+        if (w >= 0) positive[at] = w;
+        else (negative ??= new Float32Array(T * E))[at] = -w;
+      }
+    }
+    const y = await this.pass(x, T, mask, positive);
+    if (negative) {
+      const minus = await this.pass(x, T, mask, negative);
+      for (let i = 0; i < y.length; i++) y[i] -= minus[i];
+    }
+    return y;
+  }
+
+  private async pass(x: Float32Array, T: number, mask: Float32Array, weights: Float32Array): Promise<Float32Array> {
+    const { experts: E, hidden: H } = this.shape;
+    const r = await this.session.run({
+      x: new ort.Tensor('float32', x, [T, H]),
+      selected: new ort.Tensor('float32', mask, [T, E]),
+      weights: new ort.Tensor('float32', weights, [T, E]),
+    });
+    return r.y.data as Float32Array;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
