@@ -47,8 +47,8 @@ export class Checkpoint {
     return file.readF32(name, out);
   }
 
-  readBytes(name: string): Uint8Array {
-    return this.fileFor(name).readBytes(name);
+  readBytes(name: string, out?: Uint8Array): Uint8Array {
+    return this.fileFor(name).readBytes(name, out);
   }
 
   tensorNames(): string[] {

@@ -9,7 +9,8 @@ import { canFuse, FusedExperts, type ExpertBlocks } from './fused-experts.js';
 import type { Kernels } from './kernels.js';
 import { quantizeExpert, readExpertFp32, loadRoutedExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import type { ModelSpec } from './spec.js';
-import { readStoredQ4Expert } from './stored-q4.js';
+import { readStoredQ4Expert, type StoredQ4Expert } from './stored-q4.js';
+import { WeightsFile } from './onnx-graph.js';
 
 /** The routing of T token rows in one MoE layer: k experts per row and their mixing weights. */
 export interface LayerRouting {
@@ -84,16 +85,21 @@ export class ResidentExpertStore implements ExpertStore {
   static async create(ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels, precision: ExpertPrecision = 'f32'): Promise<ResidentExpertStore> {
     const layers = new Map<number, ResidentLayer>();
     const held = spec.expertStorage === 'q4' ? 'q4' : precision;
-    const fused = held !== 'f32' && canFuse(spec.hiddenSize, spec.moe.intermediateSize);
-    for (const [i, l] of spec.layers.entries()) {
-      if (l.mlp !== 'moe') continue;
-      if (fused) {
-        layers.set(i, await fusedLayer(ckpt, spec, i, held, kernels));
-        continue;
+    const fusedAt = held !== 'f32' && canFuse(spec.hiddenSize, spec.moe.intermediateSize) ? held : undefined;
+    const scratch = fusedAt ? new FusedLoadScratch() : undefined;
+    try {
+      for (const [i, l] of spec.layers.entries()) {
+        if (l.mlp !== 'moe') continue;
+        if (fusedAt && scratch) {
+          layers.set(i, await fusedLayer(ckpt, spec, i, fusedAt, kernels, scratch));
+          continue;
+        }
+        const experts: RoutedExpert[] = [];
+        for (let e = 0; e < spec.moe.numExperts; e++) experts.push(await loadRoutedExpert(ckpt, spec, i, e, precision, kernels));
+        layers.set(i, experts);
       }
-      const experts: RoutedExpert[] = [];
-      for (let e = 0; e < spec.moe.numExperts; e++) experts.push(await loadRoutedExpert(ckpt, spec, i, e, precision, kernels));
-      layers.set(i, experts);
+    } finally {
+      scratch?.file.close();
     }
     return new ResidentExpertStore(layers, spec, kernels);
   }
@@ -112,16 +118,26 @@ export class ResidentExpertStore implements ExpertStore {
   }
 }
 
+/**
+ * What loading fused layers reuses from layer to layer: the weights file and one expert's buffers.
+ * Fresh memory is the cost here (see FusedExperts.create): reading each stored expert into new arrays
+ * faulted in the model's size a second time.
+ */
+class FusedLoadScratch {
+  readonly file = WeightsFile.open();
+  stored?: StoredQ4Expert;
+  fp32?: ExpertFp32Weights;
+}
+
 /** One layer's experts, stored 4-bit or quantised now, as a fused node (one expert's blocks at a time). */
-function fusedLayer(ckpt: Checkpoint, spec: ModelSpec, layer: number, precision: Exclude<ExpertPrecision, 'f32'>, kernels: Kernels): Promise<FusedExperts> {
+function fusedLayer(ckpt: Checkpoint, spec: ModelSpec, layer: number, precision: Exclude<ExpertPrecision, 'f32'>, kernels: Kernels, scratch: FusedLoadScratch): Promise<FusedExperts> {
   const { numExperts, topK, intermediateSize: I } = spec.moe;
   const H = spec.hiddenSize;
   const names = spec.layers[layer].names.expert!;
-  let scratch: ExpertFp32Weights | undefined;
   const blocksOf = (e: number): ExpertBlocks => {
-    if (spec.expertStorage === 'q4') return readStoredQ4Expert(ckpt, names(e), I, H);
-    scratch = readExpertFp32(ckpt, spec, layer, e, scratch);
-    return quantizeExpert(scratch, BLOCK_BITS[precision]);
+    if (spec.expertStorage === 'q4') return (scratch.stored = readStoredQ4Expert(ckpt, names(e), I, H, scratch.stored));
+    scratch.fp32 = readExpertFp32(ckpt, spec, layer, e, scratch.fp32);
+    return quantizeExpert(scratch.fp32, BLOCK_BITS[precision]);
   };
-  return FusedExperts.create({ experts: numExperts, topK, hidden: H, intermediate: I, bits: BLOCK_BITS[precision] }, blocksOf, kernels.threads);
+  return FusedExperts.create({ experts: numExperts, topK, hidden: H, intermediate: I, bits: BLOCK_BITS[precision] }, blocksOf, kernels.threads, undefined, scratch.file);
 }

@@ -7,7 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { blockBytes, blockMatrixBytes, quantizeBlocks, type BlockBits, type BlockMatrix } from './block-quant.js';
 import { matrix, vectorTensor, type Kernels, type Matrix } from './kernels.js';
-import { buildModel, type GraphDef, type GraphNode } from './onnx-graph.js';
+import { createSession, type GraphDef, type GraphNode } from './onnx-graph.js';
 
 /** float32, or 8- / 4-bit blocks of 32 with one float scale each */
 export const MATRIX_PRECISIONS = ['f32', 'q8', 'q4'] as const;
@@ -47,8 +47,8 @@ export function matMulNBits(input: string, weight: string, output: string, q: Bl
 /** The constant tensors of a block matrix, named for matMulNBits. */
 export function blockTensors(weight: string, q: BlockMatrix): NonNullable<GraphDef['tensors']> {
   return [
-    { name: `${weight}_q`, dims: [q.rows, q.blocks, blockBytes(q.bits)], data: q.packed },
-    { name: `${weight}_s`, dims: [q.rows * q.blocks], data: q.scales },
+    { name: `${weight}_q`, dims: [q.rows, q.blocks, blockBytes(q.bits)], data: q.packed, external: true },
+    { name: `${weight}_s`, dims: [q.rows * q.blocks], data: q.scales, external: true },
   ];
 }
 
@@ -102,6 +102,6 @@ export async function loadLinear(kernels: Kernels, data: Float32Array, rows: num
     tensors.push({ name: 'b', dims: [rows], data: bias });
     nodes.push({ op: 'Add', inputs: ['xw', 'b'], outputs: ['y'] });
   }
-  const model = buildModel({ name: `linear_${precision}`, inputs: [['x', ['m', cols]]], outputs: [['y', ['m', rows]]], tensors, nodes });
-  return new BlockLinear(rows, cols, precision, await ort.InferenceSession.create(model, blockSessionOptions(kernels.threads)));
+  const session = await createSession({ name: `linear_${precision}`, inputs: [['x', ['m', cols]]], outputs: [['y', ['m', rows]]], tensors, nodes }, blockSessionOptions(kernels.threads));
+  return new BlockLinear(rows, cols, precision, session);
 }

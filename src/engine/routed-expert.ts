@@ -9,7 +9,7 @@
 import * as ort from 'onnxruntime-node';
 import type { Checkpoint } from './checkpoint.js';
 import { matrix, type Kernels, type Matrix } from './kernels.js';
-import { buildModel } from './onnx-graph.js';
+import { createSession } from './onnx-graph.js';
 import { quantizeBlocks, type BlockBits, type BlockMatrix } from './block-quant.js';
 import { BLOCK_BITS, blockSessionOptions, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, type MatrixPrecision } from './linear.js';
 import type { ModelSpec } from './spec.js';
@@ -78,7 +78,7 @@ class BlockExpert implements RoutedExpert {
  * GEMV on this CPU; level 0 computes in float32 (tests).
  */
 export async function blockSwigluSession(gate: BlockMatrix, up: BlockMatrix, down: BlockMatrix, hidden: number, accuracyLevel = DEFAULT_ACCURACY_LEVEL, threads = 1): Promise<ort.InferenceSession> {
-  const model = buildModel({
+  return createSession({
     name: `q${gate.bits}_mlp`,
     inputs: [['x', ['m', hidden]]],
     outputs: [['y', ['m', hidden]]],
@@ -91,8 +91,7 @@ export async function blockSwigluSession(gate: BlockMatrix, up: BlockMatrix, dow
       { op: 'Mul', inputs: ['act', 'u'], outputs: ['hid'] },
       matMulNBits('hid', 'down', 'y', down, accuracyLevel),
     ],
-  });
-  return ort.InferenceSession.create(model, blockSessionOptions(threads));
+  }, blockSessionOptions(threads));
 }
 
 /** Stored bytes of one routed expert at a precision (q4: packed nibbles + scales). */

@@ -106,11 +106,13 @@ export class SafetensorsFile {
   }
 
   /** Raw stored bytes of one tensor (a byte-range read). */
-  readBytes(name: string): Uint8Array {
+  /** One tensor's raw bytes, into `out` when given (it must be exactly as long). */
+  readBytes(name: string, out?: Uint8Array): Uint8Array {
     const info = this.mustGet(name);
-    const out = new Uint8Array(info.byteLength);
-    readExactly(this.descriptor(), out, info.offset);
-    return out;
+    if (out && out.length !== info.byteLength) throw new Error(`${this.path}: tensor ${name} has ${info.byteLength} bytes, not ${out.length}`);
+    const result = out ?? new Uint8Array(info.byteLength);
+    readExactly(this.descriptor(), result, info.offset);
+    return result;
   }
 
   /** One tensor widened to float32 (F32 is read straight into the result, no second copy). */

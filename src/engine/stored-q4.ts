@@ -26,20 +26,26 @@ export function expertStorageOf(config: Record<string, unknown>, source: string)
 
 export const storedQ4Names = (weight: string) => ({ packed: `${weight}.q4`, scales: `${weight}.q4_scales` });
 
-/** One stored 4-bit matrix of HF shape [rows, cols], checked against that shape. */
-export function readStoredQ4(ckpt: Checkpoint, weight: string, rows: number, cols: number): Q4Matrix {
+/** One stored 4-bit matrix of HF shape [rows, cols], checked against that shape; into `reuse`'s buffers when given. */
+export function readStoredQ4(ckpt: Checkpoint, weight: string, rows: number, cols: number, reuse?: Q4Matrix): Q4Matrix {
   const names = storedQ4Names(weight);
   const blocks = Math.ceil(cols / Q4_BLOCK);
   const packed = ckpt.info(names.packed);
   if (packed.dtype !== 'U8' || packed.shape.join() !== [rows, blocks, Q4_BLOCK / 2].join()) {
     throw inputError('tensor-shape', `${ckpt.dir}: tensor ${names.packed} is ${packed.dtype} [${packed.shape}], expected U8 [${rows},${blocks},${Q4_BLOCK / 2}]`, 'config.json does not match the quantized weights');
   }
-  return { bits: 4, packed: ckpt.readBytes(names.packed), scales: ckpt.readF32(names.scales, [rows, blocks]), rows, cols, blocks };
+  return { bits: 4, packed: ckpt.readBytes(names.packed, reuse?.packed), scales: ckpt.readF32(names.scales, [rows, blocks], reuse?.scales), rows, cols, blocks };
 }
 
-/** A routed expert's three stored matrices: gate and up [I, H], down [H, I]. */
-export function readStoredQ4Expert(ckpt: Checkpoint, n: ExpertTensorNames, I: number, H: number): { gate: Q4Matrix; up: Q4Matrix; down: Q4Matrix } {
-  return { gate: readStoredQ4(ckpt, n.gate, I, H), up: readStoredQ4(ckpt, n.up, I, H), down: readStoredQ4(ckpt, n.down, H, I) };
+export interface StoredQ4Expert {
+  gate: Q4Matrix;
+  up: Q4Matrix;
+  down: Q4Matrix;
+}
+
+/** A routed expert's three stored matrices: gate and up [I, H], down [H, I] (into `reuse`'s buffers when given). */
+export function readStoredQ4Expert(ckpt: Checkpoint, n: ExpertTensorNames, I: number, H: number, reuse?: StoredQ4Expert): StoredQ4Expert {
+  return { gate: readStoredQ4(ckpt, n.gate, I, H, reuse?.gate), up: readStoredQ4(ckpt, n.up, I, H, reuse?.up), down: readStoredQ4(ckpt, n.down, H, I, reuse?.down) };
 }
 
 /** Bytes of one stored expert (what an offloaded miss reads). */
