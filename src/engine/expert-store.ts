@@ -85,13 +85,12 @@ export class ResidentExpertStore implements ExpertStore {
   static async create(ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels, precision: ExpertPrecision = 'f32'): Promise<ResidentExpertStore> {
     const layers = new Map<number, ResidentLayer>();
     const held = spec.expertStorage === 'q4' ? 'q4' : precision;
-    const fusedAt = held !== 'f32' && canFuse(spec.hiddenSize, spec.moe.intermediateSize) ? held : undefined;
-    const scratch = fusedAt ? new FusedLoadScratch() : undefined;
+    const scratch = held !== 'f32' && canFuse(spec.hiddenSize, spec.moe.intermediateSize) ? new FusedLoadScratch(held) : undefined;
     try {
       for (const [i, l] of spec.layers.entries()) {
         if (l.mlp !== 'moe') continue;
-        if (fusedAt && scratch) {
-          layers.set(i, await fusedLayer(ckpt, spec, i, fusedAt, kernels, scratch));
+        if (scratch) {
+          layers.set(i, await fusedLayer(ckpt, spec, i, kernels, scratch));
           continue;
         }
         const experts: RoutedExpert[] = [];
@@ -125,19 +124,21 @@ export class ResidentExpertStore implements ExpertStore {
  */
 class FusedLoadScratch {
   readonly file = WeightsFile.open();
+  constructor(readonly precision: Exclude<ExpertPrecision, 'f32'>) {}
   stored?: StoredQ4Expert;
   fp32?: ExpertFp32Weights;
 }
 
 /** One layer's experts, stored 4-bit or quantised now, as a fused node (one expert's blocks at a time). */
-function fusedLayer(ckpt: Checkpoint, spec: ModelSpec, layer: number, precision: Exclude<ExpertPrecision, 'f32'>, kernels: Kernels, scratch: FusedLoadScratch): Promise<FusedExperts> {
+function fusedLayer(ckpt: Checkpoint, spec: ModelSpec, layer: number, kernels: Kernels, scratch: FusedLoadScratch): Promise<FusedExperts> {
+  const bits = BLOCK_BITS[scratch.precision];
   const { numExperts, topK, intermediateSize: I } = spec.moe;
   const H = spec.hiddenSize;
   const names = spec.layers[layer].names.expert!;
   const blocksOf = (e: number): ExpertBlocks => {
     if (spec.expertStorage === 'q4') return (scratch.stored = readStoredQ4Expert(ckpt, names(e), I, H, scratch.stored));
     scratch.fp32 = readExpertFp32(ckpt, spec, layer, e, scratch.fp32);
-    return quantizeExpert(scratch.fp32, BLOCK_BITS[precision]);
+    return quantizeExpert(scratch.fp32, bits);
   };
-  return FusedExperts.create({ experts: numExperts, topK, hidden: H, intermediate: I, bits: BLOCK_BITS[precision] }, blocksOf, kernels.threads, undefined, scratch.file);
+  return FusedExperts.create({ experts: numExperts, topK, hidden: H, intermediate: I, bits }, blocksOf, kernels.threads, undefined, scratch.file);
 }

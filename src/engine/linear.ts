@@ -47,8 +47,8 @@ export function matMulNBits(input: string, weight: string, output: string, q: Bl
 /** The constant tensors of a block matrix, named for matMulNBits. */
 export function blockTensors(weight: string, q: BlockMatrix): NonNullable<GraphDef['tensors']> {
   return [
-    { name: `${weight}_q`, dims: [q.rows, q.blocks, blockBytes(q.bits)], data: q.packed, external: true },
-    { name: `${weight}_s`, dims: [q.rows * q.blocks], data: q.scales, external: true },
+    { name: `${weight}_q`, dims: [q.rows, q.blocks, blockBytes(q.bits)], data: q.packed },
+    { name: `${weight}_s`, dims: [q.rows * q.blocks], data: q.scales },
   ];
 }
 

@@ -1,8 +1,9 @@
 // Builds the small ONNX graphs the engine runs through onnxruntime-node (ONNX IR 8, opset 17), with
-// the protobuf types of the onnx-proto package. Weights are graph inputs, never initializers, so the
-// engine's own Float32Arrays are passed zero-copy and one session serves every layer and expert.
+// the protobuf types of the onnx-proto package. Float32 weights are graph inputs, so the engine's own
+// Float32Arrays are passed zero-copy and one session serves every layer and expert; block-quantised
+// weights are constants of their own session, because onnxruntime prepacks only constants.
 
-import { accessSync, closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -34,7 +35,7 @@ export interface GraphDef {
   constants?: Record<string, number | { int64: number[] }>;
   /** constant tensors baked into the model (e.g. 4-bit expert weights, which MatMulNBits prepacks) */
   tensors?: ConstantTensor[];
-  /** constant tensors already written to the session's WeightsFile (see WeightsFile.session) */
+  /** constant tensors already written to the session's WeightsFile (see WeightsFile.session); createSession moves large ones there */
   placed?: PlacedTensor[];
 }
 
@@ -48,8 +49,6 @@ export interface ConstantTensor {
   name: string;
   dims: number[];
   data: Uint8Array | Float32Array;
-  /** stored beside the model as external data instead of inside its bytes (large weights: see createSession) */
-  external?: boolean;
 }
 
 const valueInfo = (name: string, dims: Dim[]) => ({
@@ -79,61 +78,56 @@ export interface ExternalPlace {
 }
 
 const WEIGHTS_FILE = 'weights.bin';
-
-/**
- * Memory-backed /dev/shm where there is one: through the disk, writing the 3.6 GB of a full-depth
- * OLMoE's 4-bit experts took 14.5 s of a 74 s load here. A file there lives only until its session exists.
- */
-function scratchRoot(): string {
-  try {
-    accessSync('/dev/shm', constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return tmpdir();
-  }
-}
 const PAGE = 4096;
 
 /**
- * A session of `def`. Its external tensors go to a weights file next to the model in a scratch
- * folder (scratchRoot), which onnxruntime maps rather than copies: a layer of 64 OLMoE-shaped 4-bit
- * experts (226 MB) built in 1.0–1.4 s this way, 2.4 s as protobuf bytes and 3.7 s as in-memory
- * external data. The folder is removed once the session exists (what onnxruntime still maps stays valid).
+ * Constant tensors from this size go to a weights file that onnxruntime maps instead of inside the
+ * model bytes. Measured session builds of one 4-bit matrix here: 33.6 MB 231 ms from the file against
+ * 499 ms from bytes, 51.5 MB 342 against 762 ms; at 2–8 MB the file was no faster (9–24 ms either
+ * way), so small expert sessions (offloaded misses) stay on bytes.
+ */
+const FILE_TENSOR_BYTES = 16 * 2 ** 20;
+
+/**
+ * A session of `def`, its large constant tensors (FILE_TENSOR_BYTES) in a scratch weights file next
+ * to the model, removed once the session exists.
  */
 export async function createSession(def: GraphDef, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
-  const external = (def.tensors ?? []).filter((t) => t.external);
-  if (external.length === 0) return ort.InferenceSession.create(buildModel(def), options);
+  const large = (def.tensors ?? []).filter((t) => t.data.byteLength >= FILE_TENSOR_BYTES);
+  if (large.length === 0) return ort.InferenceSession.create(buildModel(def), options);
   const file = WeightsFile.open();
   try {
     const places = new Map<string, ExternalPlace>();
-    for (const t of external) {
-      const bytes = bytesOf(t.data);
-      const place = file.reserve(bytes.length);
-      file.write(bytes, place.offset);
+    for (const t of large) {
+      const place = file.reserve(t.data.byteLength);
+      file.write(t.data, place.offset);
       places.set(t.name, place);
     }
-    return await file.session(def, places, options);
+    const placed = large.map(({ name, dims, data }) => ({ name, dims, dtype: data instanceof Uint8Array ? ('uint8' as const) : ('float32' as const) }));
+    return await file.session({ ...def, tensors: def.tensors!.filter((t) => !places.has(t.name)), placed: [...(def.placed ?? []), ...placed] }, places, options);
   } finally {
     file.close();
   }
 }
 
-// a run stopped while loading must not leave its scratch behind: in /dev/shm it would hold memory
+// a run stopped while loading must not leave its scratch folder (up to a layer's weights) behind
 const OPEN_FOLDERS = new Set<string>();
 process.once('exit', () => {
   for (const dir of OPEN_FOLDERS) rmSync(dir, { recursive: true, force: true });
 });
 
 /**
- * A scratch weights file for external tensors, written piecewise at reserved places (a caller may
- * assemble a tensor from parts without holding it whole) and turned into sessions.
+ * A scratch weights file for constant tensors, written piecewise at reserved places (a caller may
+ * assemble a tensor from parts without holding it whole) and turned into sessions. onnxruntime maps
+ * it rather than copying: a layer of 64 OLMoE-shaped 4-bit experts (226 MB) built in 1.0–1.4 s from
+ * the file against 2.2–3.7 s from protobuf bytes or in-memory external data.
  */
 export class WeightsFile {
   private end = 0;
   private constructor(private readonly dir: string, private readonly fd: number) {}
 
   static open(): WeightsFile {
-    const dir = mkdtempSync(join(scratchRoot(), 'moe-eval-graph-'));
+    const dir = mkdtempSync(join(tmpdir(), 'moe-eval-graph-'));
     OPEN_FOLDERS.add(dir);
     return new WeightsFile(dir, openSync(join(dir, WEIGHTS_FILE), 'w+'));
   }
@@ -202,7 +196,7 @@ export function buildModel(def: GraphDef, external?: ReadonlyMap<string, Externa
           name: t.name,
           dataType: t.data instanceof Uint8Array ? onnx.TensorProto.DataType.UINT8 : FLOAT,
           dims: t.dims,
-          ...(t.external ? externalRef(external?.get(t.name), t.name) : { rawData: bytesOf(t.data) }),
+          rawData: bytesOf(t.data),
         })),
       ],
       node: def.nodes.map((n, i) => ({
