@@ -4,6 +4,7 @@ import { MoeEvalCommand } from '../cli/base-command.js';
 import { modelFlag } from '../cli/flags.js';
 import { inspectModel, type ModelFacts } from '../engine/inspect.js';
 import { resolveModel } from '../engine/model-source.js';
+import { storageName } from '../engine/stored-blocks.js';
 
 export default class Inspect extends MoeEvalCommand {
   static override description = 'Show the architecture of a MoE checkpoint: layers, experts, top-k, shared experts, bytes per routed expert, parameters';
@@ -32,12 +33,13 @@ function formatFacts(f: ModelFacts): string {
       ? ([['MLA', `q_lora_rank ${f.mla.qLoraRank ?? 'none'}, kv_lora_rank ${f.mla.kvLoraRank}, qk_nope ${f.mla.qkNopeHeadDim} + qk_rope ${f.mla.qkRopeHeadDim}, v ${f.mla.vHeadDim}; KV cache ${f.mla.kvCache}: ${f.mla.kvCacheValuesPerTokenPerLayer} values per token per layer (expanded K/V: ${f.mla.expandedKvValuesPerTokenPerLayer})`]] as [string, string][])
       : []),
     ...(f.rope ? ([['rope', `${f.rope.kind}, θ ${f.rope.theta}${'factor' in f.rope && f.rope.factor ? `, factor ${f.rope.factor}` : ''}`]] as [string, string][]) : []),
-    ['routed experts', `${f.experts} per MoE layer, top-${f.topK}, intermediate ${f.expertIntermediateSize}${f.expertStorage === 'q4' ? ', stored in 4-bit blocks (moe-eval quantize)' : ''}`],
+    ['routed experts', `${f.experts} per MoE layer, top-${f.topK}, intermediate ${f.expertIntermediateSize}${f.expertStorage ? `, stored in ${storageName(f.expertStorage)} (moe-eval quantize)` : ''}`],
     ['shared experts', f.sharedExperts ? `${f.sharedExperts.count ?? 1} as one MLP of intermediate ${f.sharedExperts.intermediateSize}${f.sharedExperts.gated ? ', sigmoid-gated' : ''}, always resident (${f.sharedExperts.bytesPerLayer} bytes per layer)` : 'none'],
     ['router', f.router],
     ['stored dtypes', f.storedDtypes.join(', ')],
     ['bytes per routed expert', `${f.bytesPerExpert} (${mib(f.bytesPerExpert)})`],
     ['parameters', `${count(f.totalParameters)} total, ${count(f.activeParameters)} active per token`],
+    ['other matrices', `${count(f.projectionParameters)} parameters in attention projections, shared and dense MLPs${f.tiedEmbeddings ? '' : ' and the LM head'}${f.matrixStorage ? `, stored in ${storageName(f.matrixStorage)} (moe-eval quantize)` : ''}`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');

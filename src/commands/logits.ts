@@ -39,11 +39,10 @@ export default class Logits extends MoeEvalCommand {
     const { MoeModel } = await import('../engine/model.js');
     const { inspectModel } = await import('../engine/inspect.js');
     const { createRouting } = await import('../routing/options.js');
-    const { resolveExpertPrecision } = await import('../run/loaded-model.js');
     const dir = (await resolveModel(flags.model)).dir;
     const facts = inspectModel(dir);
     const { precision, densePrecision } = precisionsFromFlags(flags);
-    const model = await MoeModel.load(dir, { threads: flags.threads, densePrecision, expertPrecision: resolveExpertPrecision(precision, densePrecision, facts, dir) });
+    const model = await MoeModel.load(dir, { threads: flags.threads, densePrecision, expertPrecision: precision });
     try {
       const V = model.spec.vocabSize;
       const outside = tokens.find((t) => t >= V);

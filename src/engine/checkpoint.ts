@@ -37,14 +37,29 @@ export class Checkpoint {
 
   /** One tensor as float32, optionally checked against the expected shape, optionally into `out`. */
   readF32(name: string, shape?: readonly number[], out?: Float32Array): Float32Array {
+    if (shape) this.expectShape(name, shape);
+    return this.fileFor(name).readF32(name, out);
+  }
+
+  /** Refuses a tensor whose shape is not `shape`, naming its file. */
+  expectShape(name: string, shape: readonly number[]): void {
     const file = this.fileFor(name);
-    if (shape) {
-      const actual = file.info(name)!.shape;
-      if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
-        throw inputError('tensor-shape', `${file.path}: tensor ${name} has shape [${actual}], expected [${shape}]`, 'config.json does not match the weights');
-      }
+    const actual = file.info(name)!.shape;
+    if (actual.length !== shape.length || actual.some((d, i) => d !== shape[i])) {
+      throw inputError('tensor-shape', `${file.path}: tensor ${name} has shape [${actual}], expected [${shape}]`, 'config.json does not match the weights');
     }
-    return file.readF32(name, out);
+  }
+
+  /** Tensors read one after another into one array (rows of matrices, or vectors), each checked against its shape. */
+  readStacked(parts: readonly (readonly [name: string, shape: readonly number[]])[], out?: Float32Array): Float32Array {
+    const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+    const result = out ?? new Float32Array(parts.reduce((n, [, shape]) => n + size(shape), 0));
+    let at = 0;
+    for (const [name, shape] of parts) {
+      this.readF32(name, shape, result.subarray(at, at + size(shape)));
+      at += size(shape);
+    }
+    return result;
   }
 
   readBytes(name: string, out?: Uint8Array): Uint8Array {

@@ -9,7 +9,7 @@ import { canFuse, FusedExperts, type ExpertBlocks } from './fused-experts.js';
 import type { Kernels } from './kernels.js';
 import { quantizeExpert, readExpertFp32, loadRoutedExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import type { ModelSpec } from './spec.js';
-import { readStoredQ4Expert, type StoredQ4Expert } from './stored-q4.js';
+import { readStoredSwiglu, type StoredSwiglu } from './stored-blocks.js';
 import { WeightsFile } from './onnx-graph.js';
 
 /** The routing of T token rows in one MoE layer: k experts per row and their mixing weights. */
@@ -84,7 +84,8 @@ export class ResidentExpertStore implements ExpertStore {
 
   static async create(ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels, precision: ExpertPrecision = 'f32'): Promise<ResidentExpertStore> {
     const layers = new Map<number, ResidentLayer>();
-    const held = spec.expertStorage === 'q4' ? 'q4' : precision;
+    // a pre-quantized checkpoint holds only its blocks: its experts run as stored
+    const held = spec.storage.experts === 'weights' ? precision : spec.storage.experts;
     const scratch = held !== 'f32' && canFuse(spec.hiddenSize, spec.moe.intermediateSize) ? new FusedLoadScratch(held) : undefined;
     try {
       for (const [i, l] of spec.layers.entries()) {
@@ -94,7 +95,7 @@ export class ResidentExpertStore implements ExpertStore {
           continue;
         }
         const experts: RoutedExpert[] = [];
-        for (let e = 0; e < spec.moe.numExperts; e++) experts.push(await loadRoutedExpert(ckpt, spec, i, e, precision, kernels));
+        for (let e = 0; e < spec.moe.numExperts; e++) experts.push(await loadRoutedExpert(ckpt, spec, i, e, held, kernels));
         layers.set(i, experts);
       }
     } finally {
@@ -125,18 +126,18 @@ export class ResidentExpertStore implements ExpertStore {
 class FusedLoadScratch {
   readonly file = WeightsFile.open();
   constructor(readonly precision: Exclude<ExpertPrecision, 'f32'>) {}
-  stored?: StoredQ4Expert;
+  stored?: StoredSwiglu;
   fp32?: ExpertFp32Weights;
 }
 
-/** One layer's experts, stored 4-bit or quantised now, as a fused node (one expert's blocks at a time). */
+/** One layer's experts, stored in blocks or quantised now, as a fused node (one expert's blocks at a time). */
 function fusedLayer(ckpt: Checkpoint, spec: ModelSpec, layer: number, kernels: Kernels, scratch: FusedLoadScratch): Promise<FusedExperts> {
   const bits = BLOCK_BITS[scratch.precision];
   const { numExperts, topK, intermediateSize: I } = spec.moe;
   const H = spec.hiddenSize;
   const names = spec.layers[layer].names.expert!;
   const blocksOf = (e: number): ExpertBlocks => {
-    if (spec.expertStorage === 'q4') return (scratch.stored = readStoredQ4Expert(ckpt, names(e), I, H, scratch.stored));
+    if (spec.storage.experts === scratch.precision) return (scratch.stored = readStoredSwiglu(ckpt, names(e), I, H, scratch.precision, scratch.stored));
     scratch.fp32 = readExpertFp32(ckpt, spec, layer, e, scratch.fp32);
     return quantizeExpert(scratch.fp32, bits);
   };

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { parseModelSpec } from './architectures/registry.js';
 import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
-import { moeLayerIndices, type ModelSpec, type RopeSpec } from './spec.js';
-import { storedQ4ExpertBytes } from './stored-q4.js';
+import { moeLayerIndices, type ExpertTensorNames, type ModelSpec, type RopeSpec } from './spec.js';
+import { heldMatrices, lmHeadName } from './held-matrices.js';
+import { storedSwigluBytes, type Storage, type StoredPrecision } from './stored-blocks.js';
 
 export interface ModelFacts {
   path: string;
@@ -37,6 +38,8 @@ export interface ModelFacts {
    */
   projectionParameters: number;
   tiedEmbeddings: boolean;
+  /** stored dtype of the token embedding (a BF16 table is held as BF16, see embedding.ts) */
+  embeddingDtype: string;
   configSha256: string;
   weightFiles: { path: string; sizeBytes: number }[];
   notes: Record<string, unknown>;
@@ -52,41 +55,39 @@ export interface ModelFacts {
   rope?: RopeSpec;
   /** lm_head.bias present (PhiMoE lm_head_bias) */
   lmHeadBias?: boolean;
-  /** routed experts stored pre-quantized in 4-bit blocks (`moe-eval quantize`) */
-  expertStorage?: 'q4';
+  /** routed experts stored pre-quantized in blocks (`moe-eval quantize`) */
+  expertStorage?: StoredPrecision;
+  /** the matrices of projectionParameters and the LM head stored pre-quantized in blocks (`moe-eval quantize --precision`) */
+  matrixStorage?: StoredPrecision;
 }
 
 export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
   const moe = moeLayerIndices(spec);
   const numel = (name: string) => ckpt.info(name).shape.reduce((a, b) => a * b, 1);
   const dtypes = new Set<string>();
-  const stored = spec.expertStorage === 'q4';
-  // stored 4-bit tensors hold packed nibbles and scales, not parameters: experts are counted from the spec
-  const isStoredQ4 = (name: string) => stored && (name.endsWith('.q4') || name.endsWith('.q4_scales'));
-  const expertParams = moe.length > 0 ? 3 * spec.hiddenSize * spec.moe.intermediateSize : 0;
-  let total = stored ? moe.length * spec.moe.numExperts * expertParams : 0;
+  const { experts: expertStorage, matrices: matrixStorage } = spec.storage;
+  const H = spec.hiddenSize;
+  const held = heldMatrices(spec);
+  // a tied head is the embedding: HF ignores a stored lm_head.weight, and the embedding counts once
+  const heldParameters = held.filter((m) => !(spec.tieWordEmbeddings && m.name === lmHeadName(spec))).reduce((s, m) => s + m.rows * m.cols, 0);
+  // stored blocks hold packed values and scales, not parameters: what they stand for is counted from the spec
+  const isStoredBlocks = (name: string) => /\.q[48](_scales)?$/.test(name) && (expertStorage !== 'weights' || matrixStorage !== 'weights');
+  const expertParams = moe.length > 0 ? 3 * H * spec.moe.intermediateSize : 0;
+  let total = (expertStorage !== 'weights' ? moe.length * spec.moe.numExperts * expertParams : 0) + (matrixStorage !== 'weights' ? heldParameters : 0);
   for (const name of ckpt.tensorNames()) {
     if (spec.tieWordEmbeddings && name === spec.names.lmHead) continue; // HF ignores it
     dtypes.add(ckpt.info(name).dtype);
-    if (!isStoredQ4(name)) total += numel(name);
+    if (!isStoredBlocks(name)) total += numel(name);
   }
-  let bytesPerExpert = 0;
-  if (moe.length > 0) {
-    const n = spec.layers[moe[0]].names.expert!(0);
-    bytesPerExpert = stored ? storedQ4ExpertBytes(ckpt, n) : ckpt.info(n.gate).byteLength + ckpt.info(n.up).byteLength + ckpt.info(n.down).byteLength;
-  }
+  const swigluBytes = (n: ExpertTensorNames, storage: Storage) => (storage !== 'weights' ? storedSwigluBytes(ckpt, n, storage) : ckpt.info(n.gate).byteLength + ckpt.info(n.up).byteLength + ckpt.info(n.down).byteLength);
+  const bytesPerExpert = moe.length > 0 ? swigluBytes(spec.layers[moe[0]].names.expert!(0), expertStorage) : 0;
   const inactive = moe.length * (spec.moe.numExperts - spec.moe.topK) * expertParams;
   const attention = attentionModule(spec.attention.kind).facts(spec);
   const sharedNames = moe.length > 0 ? spec.layers[moe[0]].names.shared : undefined;
   const shared = spec.moe.shared && sharedNames
-    ? { ...spec.moe.shared, bytesPerLayer: ckpt.info(sharedNames.gate).byteLength + ckpt.info(sharedNames.up).byteLength + ckpt.info(sharedNames.down).byteLength }
+    ? { ...spec.moe.shared, bytesPerLayer: swigluBytes(sharedNames, matrixStorage) }
     : spec.moe.shared;
   const dense = spec.layers.flatMap((l, i) => (l.mlp === 'dense' ? [i] : []));
-  const H = spec.hiddenSize;
-  const projections = spec.layers.length * attentionModule(spec.attention.kind).projectionParameters(spec)
-    + moe.length * (spec.moe.shared && sharedNames ? 3 * H * spec.moe.shared.intermediateSize : 0)
-    + dense.length * 3 * H * (spec.denseIntermediateSize ?? 0)
-    + (spec.tieWordEmbeddings ? 0 : spec.vocabSize * H);
   return {
     path: ckpt.dir,
     modelType: spec.modelType,
@@ -105,8 +106,9 @@ export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
     bytesPerExpert,
     totalParameters: total,
     activeParameters: total - inactive,
-    projectionParameters: projections,
+    projectionParameters: heldParameters,
     tiedEmbeddings: spec.tieWordEmbeddings,
+    embeddingDtype: ckpt.info(spec.names.embed).dtype,
     configSha256: createHash('sha256').update(readFileSync(join(ckpt.dir, 'config.json'))).digest('hex'),
     weightFiles: ckpt.weightFiles(),
     notes: spec.notes,
@@ -116,7 +118,8 @@ export function modelFacts(ckpt: Checkpoint, spec: ModelSpec): ModelFacts {
     ...(spec.norm.kind !== 'rms' ? { norm: spec.norm } : {}),
     ...(spec.rope.kind !== 'default' ? { rope: spec.rope } : {}),
     ...(spec.names.lmHeadBias ? { lmHeadBias: true } : {}),
-    ...(stored ? { expertStorage: 'q4' as const } : {}),
+    ...(expertStorage !== 'weights' ? { expertStorage } : {}),
+    ...(matrixStorage !== 'weights' ? { matrixStorage } : {}),
   };
 }
 

@@ -8,6 +8,9 @@ import * as ort from 'onnxruntime-node';
 import { blockBytes, blockMatrixBytes, quantizeBlocks, type BlockBits, type BlockMatrix } from './block-quant.js';
 import { matrix, vectorTensor, type Kernels, type Matrix } from './kernels.js';
 import { createSession, type GraphDef, type GraphNode } from './onnx-graph.js';
+import type { LinearLoader } from './attention/attention.js';
+import type { Checkpoint } from './checkpoint.js';
+import { readStoredBlocks, type Storage } from './stored-blocks.js';
 
 /** float32, or 8- / 4-bit blocks of 32 with one float scale each */
 export const MATRIX_PRECISIONS = ['f32', 'q8', 'q4'] as const;
@@ -93,15 +96,32 @@ class BlockLinear implements Linear {
  * Makes a [rows, cols] float32 matrix (HF [out, in] layout) runnable at `precision`. A quantised
  * matrix keeps only its blocks: `data` may be reused or dropped once the promise resolves.
  */
-export async function loadLinear(kernels: Kernels, data: Float32Array, rows: number, cols: number, precision: MatrixPrecision, bias?: Float32Array, accuracyLevel = DEFAULT_ACCURACY_LEVEL): Promise<Linear> {
-  if (precision === 'f32') return new Fp32Linear(matrix(data, rows, cols), bias, kernels);
-  const q = quantizeBlocks(data, rows, cols, BLOCK_BITS[precision]);
+export function loadLinear(kernels: Kernels, data: Float32Array, rows: number, cols: number, precision: MatrixPrecision, bias?: Float32Array, accuracyLevel = DEFAULT_ACCURACY_LEVEL): Promise<Linear> {
+  if (precision === 'f32') return Promise.resolve(new Fp32Linear(matrix(data, rows, cols), bias, kernels));
+  return blockLinear(kernels, quantizeBlocks(data, rows, cols, BLOCK_BITS[precision]), precision, bias, accuracyLevel);
+}
+
+/** A block-quantised matrix (+ bias) as a session of its own. */
+async function blockLinear(kernels: Kernels, q: BlockMatrix, precision: MatrixPrecision, bias?: Float32Array, accuracyLevel = DEFAULT_ACCURACY_LEVEL): Promise<Linear> {
   const nodes: GraphNode[] = [matMulNBits('x', 'w', bias ? 'xw' : 'y', q, accuracyLevel)];
   const tensors = blockTensors('w', q);
   if (bias) {
-    tensors.push({ name: 'b', dims: [rows], data: bias });
+    tensors.push({ name: 'b', dims: [q.rows], data: bias });
     nodes.push({ op: 'Add', inputs: ['xw', 'b'], outputs: ['y'] });
   }
-  const session = await createSession({ name: `linear_${precision}`, inputs: [['x', ['m', cols]]], outputs: [['y', ['m', rows]]], tensors, nodes }, blockSessionOptions(kernels.threads));
-  return new BlockLinear(rows, cols, precision, session);
+  const session = await createSession({ name: `linear_${precision}`, inputs: [['x', ['m', q.cols]]], outputs: [['y', ['m', q.rows]]], tensors, nodes }, blockSessionOptions(kernels.threads));
+  return new BlockLinear(q.rows, q.cols, precision, session);
+}
+
+/**
+ * The LinearLoader of a checkpoint at `precision`: stored blocks as they are when the checkpoint
+ * holds its matrices at that precision (moe-eval quantize), else its weights widened to float32 and,
+ * for q8 / q4, quantised now.
+ */
+export function checkpointLinears(ckpt: Checkpoint, kernels: Kernels, precision: MatrixPrecision, stored: Storage): LinearLoader {
+  return (parts, cols, bias) => {
+    if (precision !== 'f32' && precision === stored) return blockLinear(kernels, readStoredBlocks(ckpt, parts, cols, precision), precision, bias);
+    const rows = parts.reduce((n, [, r]) => n + r, 0);
+    return loadLinear(kernels, ckpt.readStacked(parts.map(([name, r]) => [name, [r, cols]])), rows, cols, precision, bias);
+  };
 }

@@ -11,14 +11,17 @@ import type { AttentionModule, AttentionStep, LayerAttention, LinearLoader } fro
 import { attentionModule } from './attention/registry.js';
 import { Checkpoint } from './checkpoint.js';
 import { ResidentExpertStore, type ExpertStore, type ExpertStoreFactory } from './expert-store.js';
-import { readSwiglu, runnableExpert, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
+import { loadSwiglu, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import { Kernels, matrix, type Matrix } from './kernels.js';
-import { loadLinear, type Linear, type MatrixPrecision } from './linear.js';
+import { checkpointLinears, loadLinear, type Linear, type MatrixPrecision } from './linear.js';
+import { lmHeadName } from './held-matrices.js';
+import { heldPrecision, type CheckpointStorage } from './stored-blocks.js';
 import { KvCache } from './kv-cache.js';
+import { Fp32Embedding, readEmbedding, type Embedding } from './embedding.js';
 import { normFn, readNorm, type NormFn, type NormWeights } from './norm.js';
 import { addInPlace, dot, sigmoid } from './ops.js';
 import { ropeSchedule, type RopeSchedule } from './rope.js';
-import type { LayerTensorNames, ModelSpec } from './spec.js';
+import type { ExpertTensorNames, LayerTensorNames, ModelSpec } from './spec.js';
 import { join } from 'node:path';
 
 interface LayerWeights {
@@ -43,10 +46,10 @@ export interface LoadOptions {
   threads?: number;
   /** replaces the all-resident store (e.g. an offloading store) */
   expertStore?: ExpertStoreFactory;
-  /** routed experts in float32 or 8- / 4-bit blocks (--quant); default: densePrecision (a pre-quantized checkpoint's stay q4) */
-  expertPrecision?: ExpertPrecision;
-  /** every other weight matrix but the routers: attention projections, LM head, shared and dense MLPs (--precision) */
-  densePrecision?: MatrixPrecision;
+  /** routed experts in float32 or 8- / 4-bit blocks (--quant); default: as stored when pre-quantized, else densePrecision */
+  expertPrecision?: ExpertPrecision | null;
+  /** every other weight matrix but the routers (held-matrices.ts; --precision); default: as stored when pre-quantized, else f32 */
+  densePrecision?: MatrixPrecision | null;
 }
 
 export class MoeModel {
@@ -58,7 +61,7 @@ export class MoeModel {
     readonly spec: ModelSpec,
     readonly checkpoint: Checkpoint,
     readonly kernels: Kernels,
-    private readonly embed: Float32Array,
+    private readonly embed: Embedding,
     private readonly finalNorm: NormWeights,
     private readonly lmHead: Linear,
     private readonly layers: LayerWeights[],
@@ -78,17 +81,24 @@ export class MoeModel {
       const H = spec.hiddenSize;
       const V = spec.vocabSize;
       const kernels = opts.kernels ?? (await Kernels.create({ threads: opts.threads }));
-      const precision = opts.densePrecision ?? 'f32';
-      const linear: LinearLoader = (data, rows, cols, bias) => loadLinear(kernels, data, rows, cols, precision, bias);
-      const embed = ckpt.readF32(spec.names.embed, [V, H]);
+      const { precision, expertPrecision } = resolvePrecisions(spec.storage, opts, dir);
+      const linear = checkpointLinears(ckpt, kernels, precision, spec.storage.matrices);
       // tied: HF ignores a stored lm_head.weight and uses the embedding (a PhiMoE lm_head.bias still applies)
       const lmHeadBias = spec.names.lmHeadBias ? ckpt.readF32(spec.names.lmHeadBias, [V]) : undefined;
-      const lmHead = await linear(spec.tieWordEmbeddings ? embed : ckpt.readF32(spec.names.lmHead, [V, H]), V, H, lmHeadBias);
+      let embed: Embedding;
+      let lmHead: Linear;
+      if (spec.tieWordEmbeddings && precision === 'f32') {
+        // a tied float32 head and the lookups share one float32 array
+        const table = new Fp32Embedding(ckpt.readF32(spec.names.embed, [V, H]), H);
+        [embed, lmHead] = [table, await loadLinear(kernels, table.data, V, H, 'f32', lmHeadBias)];
+      } else {
+        [embed, lmHead] = [readEmbedding(ckpt, spec.names.embed, V, H), await linear([[lmHeadName(spec), V]], H, lmHeadBias)];
+      }
       const finalNorm = readNorm(ckpt, spec.norm.kind, spec.names.finalNorm, spec.names.finalNormBias, H);
       const attention = attentionModule(spec.attention.kind);
       const layers: LayerWeights[] = [];
       for (const l of spec.layers) layers.push(await loadLayer(ckpt, spec, attention, l.names, l.mlp, linear, precision, kernels));
-      const experts = await (opts.expertStore ?? ((c, s, k) => ResidentExpertStore.create(c, s, k, opts.expertPrecision ?? precision)))(ckpt, spec, kernels);
+      const experts = await (opts.expertStore ?? ((c, s, k) => ResidentExpertStore.create(c, s, k, expertPrecision)))(ckpt, spec, kernels);
       return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, layers, experts, opts.kernels === undefined);
     } catch (e) {
       ckpt.close();
@@ -145,7 +155,7 @@ export class MoeModel {
       if (!Number.isInteger(id) || id < 0 || id >= spec.vocabSize) {
         throw inputError('token-out-of-range', `token id ${id} at position ${pos0 + t} is outside the vocabulary [0, ${spec.vocabSize})`, 'token ids must be < vocab_size of config.json');
       }
-      h.set(this.embed.subarray(id * H, (id + 1) * H), t * H);
+      this.embed.lookup(id, h, t * H);
     }
     kv.ensure(pos0 + T);
     kv.tokens.set(tokens, pos0);
@@ -195,7 +205,7 @@ export class MoeModel {
 
 async function loadLayer(ckpt: Checkpoint, spec: ModelSpec, attention: AttentionModule, n: LayerTensorNames, mlp: 'moe' | 'dense', linear: LinearLoader, precision: MatrixPrecision, kernels: Kernels): Promise<LayerWeights> {
   const H = spec.hiddenSize;
-  const swiglu = (names: { gate: string; up: string; down: string }, I: number) => runnableExpert(readSwiglu(ckpt, names, I, H), precision, kernels);
+  const swiglu = (names: ExpertTensorNames, I: number) => loadSwiglu(ckpt, names, I, H, precision, spec.storage.matrices, kernels);
   const layer: LayerWeights = {
     inputNorm: readNorm(ckpt, spec.norm.kind, n.inputNorm, n.inputNormBias, H),
     postNorm: readNorm(ckpt, spec.norm.kind, n.postAttentionNorm, n.postAttentionNormBias, H),
@@ -209,4 +219,13 @@ async function loadLayer(ckpt: Checkpoint, spec: ModelSpec, attention: Attention
     if (n.sharedGate) layer.sharedGate = ckpt.readF32(n.sharedGate, [1, H]);
   }
   return layer;
+}
+
+/**
+ * The precisions a model holds its matrices in: as requested, or as stored when the checkpoint is
+ * pre-quantized (which holds only its blocks: another precision is refused, naming the flag).
+ */
+export function resolvePrecisions(storage: CheckpointStorage, requested: Pick<LoadOptions, 'densePrecision' | 'expertPrecision'>, dir: string): { precision: MatrixPrecision; expertPrecision: ExpertPrecision } {
+  const precision = heldPrecision(requested.densePrecision, storage.matrices, 'attention, LM head and MLP matrices', '--precision', dir) ?? 'f32';
+  return { precision, expertPrecision: heldPrecision(requested.expertPrecision, storage.experts, 'routed experts', '--quant', dir) ?? precision };
 }

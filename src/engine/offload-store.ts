@@ -7,8 +7,8 @@
 import type { Checkpoint } from './checkpoint.js';
 import { mixExpertByExpert, type ExpertStore, type LayerRouting } from './expert-store.js';
 import type { Kernels } from './kernels.js';
-import { readExpertFp32, runnableExpert, storedQ4Expert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
-import { storedQ4ExpertBytes } from './stored-q4.js';
+import { loadRoutedExpert, readExpertFp32, runnableExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
+import { storedSwigluBytes } from './stored-blocks.js';
 import type { ModelSpec } from './spec.js';
 
 export interface OffloadOptions {
@@ -84,15 +84,16 @@ export class OffloadingExpertStore implements ExpertStore {
   readonly stats: OffloadStats = { loads: 0, transientLoads: 0, bytesRead: 0, readMs: 0, peakResidentExperts: 0 };
   private readonly bytesPerExpert: number;
   private readonly precision: ExpertPrecision;
-  /** the checkpoint stores the experts pre-quantized: a miss reads 4-bit bytes, quantizes nothing */
+  /** the checkpoint stores the experts pre-quantized: a miss reads their blocks, quantizes nothing */
   private readonly stored: boolean;
 
   constructor(private readonly ckpt: Checkpoint, private readonly spec: ModelSpec, private readonly kernels: Kernels, private readonly opts: OffloadOptions = {}) {
     const layer = spec.layers.findIndex((l) => l.mlp === 'moe');
     const n = layer >= 0 ? spec.layers[layer].names.expert!(0) : null;
-    this.stored = spec.expertStorage === 'q4';
-    this.bytesPerExpert = !n ? 0 : this.stored ? storedQ4ExpertBytes(ckpt, n) : [n.gate, n.up, n.down].reduce((s, t) => s + ckpt.info(t).byteLength, 0);
-    this.precision = this.stored ? 'q4' : (opts.precision ?? 'f32');
+    const stored = spec.storage.experts;
+    this.stored = stored !== 'weights';
+    this.bytesPerExpert = !n ? 0 : stored !== 'weights' ? storedSwigluBytes(ckpt, n, stored) : [n.gate, n.up, n.down].reduce((s, t) => s + ckpt.info(t).byteLength, 0);
+    this.precision = stored !== 'weights' ? stored : (opts.precision ?? 'f32');
   }
 
   private key(layer: number, expert: number): number {
@@ -150,7 +151,7 @@ export class OffloadingExpertStore implements ExpertStore {
     let ready: Promise<RoutedExpert>;
     let weights: ExpertFp32Weights | undefined;
     if (this.stored) {
-      ready = storedQ4Expert(this.ckpt, this.spec, layer, expert, this.kernels);
+      ready = loadRoutedExpert(this.ckpt, this.spec, layer, expert, this.precision, this.kernels);
     } else {
       weights = readExpertFp32(this.ckpt, this.spec, layer, expert, f32 ? this.free.pop() : this.scratch);
       if (!f32) this.scratch = weights; // quantised before runnableExpert's first await: reusable at once

@@ -12,8 +12,8 @@ import { matrix, type Kernels, type Matrix } from './kernels.js';
 import { createSession } from './onnx-graph.js';
 import { quantizeBlocks, type BlockBits, type BlockMatrix } from './block-quant.js';
 import { BLOCK_BITS, blockSessionOptions, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, type MatrixPrecision } from './linear.js';
-import type { ModelSpec } from './spec.js';
-import { readStoredQ4Expert } from './stored-q4.js';
+import type { ExpertTensorNames, ModelSpec } from './spec.js';
+import { readStoredSwiglu, type Storage } from './stored-blocks.js';
 
 /** float32, or 8- / 4-bit blocks through onnxruntime's MatMulNBits (--quant): the matrix precisions */
 export type ExpertPrecision = MatrixPrecision;
@@ -41,7 +41,7 @@ export interface SwigluWeights {
 export type ExpertFp32Weights = SwigluWeights;
 
 /** Reads one SwiGLU MLP, synchronously, into `reuse`'s buffers when given (an offloading store recycles them). */
-export function readSwiglu(ckpt: Checkpoint, names: { gate: string; up: string; down: string }, I: number, H: number, reuse?: SwigluWeights): SwigluWeights {
+export function readSwiglu(ckpt: Checkpoint, names: ExpertTensorNames, I: number, H: number, reuse?: SwigluWeights): SwigluWeights {
   const gateUp = reuse?.gateUp.data ?? new Float32Array(2 * I * H);
   ckpt.readF32(names.gate, [I, H], gateUp.subarray(0, I * H));
   ckpt.readF32(names.up, [I, H], gateUp.subarray(I * H));
@@ -125,15 +125,20 @@ export function quantizeExpert(w: ExpertFp32Weights, bits: BlockBits): { gate: B
   return { gate: quantizeBlocks(gu.subarray(0, I * H), I, H, bits), up: quantizeBlocks(gu.subarray(I * H), I, H, bits), down: quantizeBlocks(w.down.data, H, I, bits) };
 }
 
-/** Reads routed expert `expert` of `layer` and makes it runnable (pre-quantized experts as stored). */
-export function loadRoutedExpert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number, precision: ExpertPrecision, kernels: Kernels): Promise<RoutedExpert> {
-  if (spec.expertStorage === 'q4') return storedQ4Expert(ckpt, spec, layer, expert, kernels);
-  return runnableExpert(readExpertFp32(ckpt, spec, layer, expert), precision, kernels);
+/**
+ * Reads a SwiGLU MLP (routed, shared or dense) and makes it runnable at `precision`: stored blocks
+ * as they are when the checkpoint holds them at that precision (moe-eval quantize), else its
+ * weights widened to float32 and, for q8 / q4, quantised now.
+ */
+export function loadSwiglu(ckpt: Checkpoint, names: ExpertTensorNames, I: number, H: number, precision: MatrixPrecision, stored: Storage, kernels: Kernels): Promise<RoutedExpert> {
+  if (precision !== 'f32' && precision === stored) {
+    const q = readStoredSwiglu(ckpt, names, I, H, precision);
+    return blockSwigluSession(q.gate, q.up, q.down, H, DEFAULT_ACCURACY_LEVEL, kernels.threads).then((s) => new BlockExpert(s, H));
+  }
+  return runnableExpert(readSwiglu(ckpt, names, I, H), precision, kernels);
 }
 
-/** A routed expert of a pre-quantized checkpoint: its stored 4-bit blocks straight into a session. */
-export function storedQ4Expert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number, kernels: Kernels): Promise<RoutedExpert> {
-  const H = spec.hiddenSize;
-  const q = readStoredQ4Expert(ckpt, spec.layers[layer].names.expert!(expert), spec.moe.intermediateSize, H);
-  return blockSwigluSession(q.gate, q.up, q.down, H, DEFAULT_ACCURACY_LEVEL, kernels.threads).then((s) => new BlockExpert(s, H));
+/** Reads routed expert `expert` of `layer` and makes it runnable (see loadSwiglu). */
+export function loadRoutedExpert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number, precision: ExpertPrecision, kernels: Kernels): Promise<RoutedExpert> {
+  return loadSwiglu(ckpt, spec.layers[layer].names.expert!(expert), spec.moe.intermediateSize, spec.hiddenSize, precision, spec.storage.experts, kernels);
 }

@@ -4,7 +4,7 @@
 // Variants are discriminated unions (attention kind, rope kind, norm kind), each served by one
 // engine module chosen from a registry by its `kind`.
 
-import type { ExpertStorage } from './stored-q4.js';
+import type { CheckpointStorage } from './stored-blocks.js';
 import type { RouterRule } from '../routing/types.js';
 
 /** rms = RMSNorm (weight only); layer = LayerNorm with weight and bias (PhiMoE nn.LayerNorm) */
@@ -187,8 +187,8 @@ export interface ModelSpec {
   maxPositionEmbeddings: number | null;
   /** facts recorded in results and shown by `inspect` (e.g. norm_topk_prob, sliding window) */
   notes: Record<string, unknown>;
-  /** how the routed experts are stored: HF weights, or pre-quantized 4-bit blocks (stored-q4.ts) */
-  expertStorage: ExpertStorage;
+  /** how the routed experts and the other matrices are stored: HF weights, or pre-quantized blocks (stored-blocks.ts) */
+  storage: CheckpointStorage;
 }
 
 export const moeLayerIndices = (spec: ModelSpec): number[] =>

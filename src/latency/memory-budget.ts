@@ -1,7 +1,7 @@
 // What a run holds in memory, known from the checkpoint's headers before any weight is read: every
-// dense weight (attention, norms, embeddings, LM head, routers, shared experts, dense MLPs) in
-// float32 except the projections --precision holds in 8- or 4-bit blocks (attention, LM head, shared
-// and dense MLPs), the routed experts at the precision they are held in (blocks as onnxruntime
+// dense weight (attention, norms, LM head, routers, shared experts, dense MLPs) in float32 except the
+// projections --precision holds in 8- or 4-bit blocks (attention, LM head, shared and dense MLPs), the
+// embedding table as stored when BF16, the routed experts at the precision they are held in (blocks as onnxruntime
 // holds them, see PREPACKED_FACTOR), and a fixed overhead for Node.js, onnxruntime, activations and the KV cache. An offloading run holds C
 // routed experts per MoE layer plus one float32 transient expert (a batched prefill runs an expert
 // the cache no longer holds, and reads go through one buffer). A run that cannot fit is refused up
@@ -11,6 +11,7 @@ import { usageError } from '../errors.js';
 import type { ModelFacts } from '../engine/inspect.js';
 import { matrixBytes, type MatrixPrecision } from '../engine/linear.js';
 import type { ExpertPrecision } from '../engine/routed-expert.js';
+import { canFuse } from '../engine/fused-experts.js';
 
 /** Node.js + onnxruntime + activations + KV cache of one sample (measured RSS of a tiny model run is ~250 MiB) */
 export const OVERHEAD_BYTES = 512 * 2 ** 20;
@@ -35,8 +36,10 @@ const F32: HeldPrecisions = { precision: 'f32', densePrecision: 'f32' };
 
 export interface MemoryBudget {
   denseBytes: number;
-  /** one routed expert as held in memory */
+  /** one routed expert as an offloading run holds it (a session of its own) */
   expertBytes: number;
+  /** one routed expert as a resident run holds it (block-quantised layers fused into one node) */
+  residentExpertBytes: number;
   /** the float32 buffer an offloading run reads and runs transient experts through */
   transientBytes: number;
   moeLayers: number;
@@ -55,6 +58,13 @@ export interface MemoryBudget {
  */
 export const PREPACKED_FACTOR = 1.55;
 
+/**
+ * A resident MoE layer of block-quantised experts is one fused QMoE node (fused-experts.ts), which
+ * holds less than 64 sessions. Measured (proportional set size, so the fused layers' retained maps of
+ * one scratch-file region count once): the 16 layers of the OLMoE-1B-7B shape held 1.22x their 4-bit
+ * blocks, 1.20x per layer past the second; two layers 1.35x (q4) and 1.24x (q8), fixed costs included.
+ */
+export const FUSED_PREPACKED_FACTOR = 1.25;
 /** Bytes a [rows, cols] matrix occupies in memory as held at `p`. */
 const heldMatrixBytes = (rows: number, cols: number, p: MatrixPrecision) => (p === 'f32' ? 1 : PREPACKED_FACTOR) * matrixBytes(rows, cols, p);
 
@@ -67,22 +77,27 @@ export function memoryBudget(f: ModelFacts, held: HeldPrecisions = F32): MemoryB
   const paramsPerExpert = 3 * H * I;
   const L = f.moeLayers.length;
   const denseParameters = f.totalParameters - L * f.experts * paramsPerExpert;
-  // a tied LM head shares the float32 embedding; quantised, it is a copy of its own
-  const quantisedHead = held.densePrecision !== 'f32' && f.tiedEmbeddings ? f.vocabSize * H : 0;
-  const denseBytes = held.densePrecision === 'f32'
-    ? denseParameters * COMPUTE_BYTES_PER_PARAMETER
-    : (denseParameters - f.projectionParameters) * COMPUTE_BYTES_PER_PARAMETER + (f.projectionParameters + quantisedHead) * heldBytesPerParameter(held.densePrecision);
+  // a tied float32 LM head shares the float32 embedding; otherwise a BF16 table stays BF16 (embedding.ts)
+  // and a tied head is a quantised copy of its own
+  const embedding = f.vocabSize * H;
+  const sharedHead = f.tiedEmbeddings && held.densePrecision === 'f32';
+  const embeddingBytes = embedding * (f.embeddingDtype === 'BF16' && !sharedHead ? 2 : COMPUTE_BYTES_PER_PARAMETER);
+  const quantisedHead = f.tiedEmbeddings && !sharedHead ? embedding : 0;
+  const denseBytes = (denseParameters - f.projectionParameters - embedding) * COMPUTE_BYTES_PER_PARAMETER + embeddingBytes + (f.projectionParameters + quantisedHead) * heldBytesPerParameter(held.densePrecision);
   const transientBytes = paramsPerExpert * COMPUTE_BYTES_PER_PARAMETER;
   const expertBytes = 2 * heldMatrixBytes(I, H, held.precision) + heldMatrixBytes(H, I, held.precision);
+  const fused = held.precision !== 'f32' && canFuse(H, I);
+  const residentExpertBytes = fused ? FUSED_PREPACKED_FACTOR * (2 * matrixBytes(I, H, held.precision) + matrixBytes(H, I, held.precision)) : expertBytes;
   return {
     denseBytes,
     expertBytes,
+    residentExpertBytes,
     transientBytes,
     moeLayers: L,
     experts: f.experts,
     overheadBytes: OVERHEAD_BYTES,
     boundBytes: (c) => denseBytes + c * L * expertBytes + transientBytes + OVERHEAD_BYTES,
-    residentBytes: denseBytes + L * f.experts * expertBytes + OVERHEAD_BYTES,
+    residentBytes: denseBytes + L * f.experts * residentExpertBytes + OVERHEAD_BYTES,
   };
 }
 
@@ -150,7 +165,7 @@ export function requireResidentFits(f: ModelFacts, held: HeldPrecisions, limit: 
   }
   throw usageError(
     'model-exceeds-memory',
-    `holding the model needs ${size(b.residentBytes)} (dense weights ${size(b.denseBytes)}${denseNote(held)} + ${b.moeLayers} MoE layers × ${f.experts} experts × ${mib(b.expertBytes)} in ${PRECISION_NAMES[held.precision]} + overhead ${size(b.overheadBytes)}), more than ${limit.label} (${size(limit.bytes)})`,
+    `holding the model needs ${size(b.residentBytes)} (dense weights ${size(b.denseBytes)}${denseNote(held)} + ${b.moeLayers} MoE layers × ${f.experts} experts × ${mib(b.residentExpertBytes)} in ${PRECISION_NAMES[held.precision]} + overhead ${size(b.overheadBytes)}), more than ${limit.label} (${size(limit.bytes)})`,
     options.length ? `run with ${options.join(', or ')}` : 'no offloading cache fits either: use a machine with more memory',
   );
 }

@@ -2,11 +2,12 @@
 // offloading store when experts live on disk); a sweep loads it once for all of its runs.
 
 import { join } from 'node:path';
-import { inputError, usageError } from '../errors.js';
+import { inputError } from '../errors.js';
 import { inspectModel, type ModelFacts } from '../engine/inspect.js';
 import { availableMemory } from '../latency/available-memory.js';
 import { requireResidentFits } from '../latency/memory-budget.js';
-import { MoeModel } from '../engine/model.js';
+import { MoeModel, resolvePrecisions } from '../engine/model.js';
+import type { CheckpointStorage } from '../engine/stored-blocks.js';
 import { resolveModel, type ModelSource } from '../engine/model-source.js';
 import { OffloadingExpertStore } from '../engine/offload-store.js';
 import type { Checkpoint } from '../engine/checkpoint.js';
@@ -38,8 +39,7 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
   const source = await resolveModel(model ?? undefined);
   // the facts come from the checkpoint's headers: known before a weight is read, and all a run needs
   const facts = inspectModel(source.dir);
-  const densePrecision = engine.densePrecision ?? 'f32';
-  const precision = resolveExpertPrecision(engine.precision, densePrecision, facts, source.dir);
+  const { precision: densePrecision, expertPrecision: precision } = resolvePrecisions(factsStorage(facts), { densePrecision: engine.densePrecision, expertPrecision: engine.precision }, source.dir);
   if (!engine.offload) {
     const available = availableMemory();
     const limit = memoryLimitBytes === null ? { bytes: available.bytes, label: available.source } : { bytes: memoryLimitBytes, label: '--memory-limit' };
@@ -71,17 +71,8 @@ export async function loadModel(model: string | null, engine: EngineOptions, mem
   }
 }
 
-/**
- * The routed experts' precision: --quant when given, else as stored when pre-quantized, else that of
- * every other matrix (--precision). A pre-quantized checkpoint cannot give finer experts back.
- */
-export function resolveExpertPrecision(requested: ExpertPrecision | null, dense: MatrixPrecision, facts: ModelFacts, dir: string): ExpertPrecision {
-  if (facts.expertStorage === 'q4') {
-    if (requested !== null && requested !== 'q4') throw usageError('quant-finer-than-stored', `--quant ${requested}: ${dir} stores its routed experts in 4-bit blocks (moe-eval quantize)`, `drop --quant (or pass --quant q4), or pass the original checkpoint for ${requested} experts`);
-    return 'q4';
-  }
-  return requested ?? dense;
-}
+/** How a checkpoint stores its matrices, from its facts. */
+export const factsStorage = (facts: ModelFacts): CheckpointStorage => ({ experts: facts.expertStorage ?? 'weights', matrices: facts.matrixStorage ?? 'weights' });
 
 /** Runs `fn` on a freshly loaded model and releases it afterwards, whatever happens. */
 export async function withModel<T>(model: string | null, engine: EngineOptions, fn: (loaded: LoadedModel) => Promise<T>, memoryLimitBytes: number | null = null): Promise<T> {

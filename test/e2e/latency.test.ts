@@ -117,13 +117,16 @@ describe('--offload', () => {
 
 describe('memory known before loading', () => {
   // the embedded model's parameters, from its config.json by hand (olmoe: q/k RMSNorm over the whole
-  // projection, untied LM head): everything but the routed experts is held in float32
+  // projection, untied LM head): everything but the routed experts is held in float32, except the
+  // embedding table, which stays in its stored BF16 (2 bytes a weight)
   const cfg = JSON.parse(readFileSync(join('models', 'embedded', 'config.json'), 'utf8'));
   const H = cfg.hidden_size;
   const perLayer = 4 * H * H + 2 * H + 2 * H + cfg.num_experts * H; // q k v o, q/k norms, two layer norms, router
   const dense = 2 * cfg.vocab_size * H + cfg.num_hidden_layers * perLayer + H;
+  const embedding = cfg.vocab_size * H;
   const expert = 3 * H * cfg.intermediate_size;
-  const holdMiB = (4 * (dense + cfg.num_hidden_layers * cfg.num_experts * expert) + 512 * 2 ** 20) / 2 ** 20;
+  const denseBytes = 4 * (dense - embedding) + 2 * embedding;
+  const holdMiB = (denseBytes + 4 * cfg.num_hidden_layers * cfg.num_experts * expert + 512 * 2 ** 20) / 2 ** 20;
   const mib = (x: number) => `${x.toFixed(2)} MiB`;
 
   it('a run that cannot hold the model is refused in seconds, naming the size and the flags that fit', () => {
@@ -135,7 +138,7 @@ describe('memory known before loading', () => {
     expect(r.stderr).toContain(`holding the model needs ${mib(holdMiB)}`);
     expect(r.stderr).toContain(`more than --memory-limit (${mib(limitMiB)})`);
     // C experts per layer fit when dense + C·layers·expert + one transient expert + overhead ≤ limit
-    const fits = Math.floor(((limitMiB * 2 ** 20 - 4 * dense - 4 * expert - 512 * 2 ** 20) / (cfg.num_hidden_layers * 4 * expert)));
+    const fits = Math.floor(((limitMiB * 2 ** 20 - denseBytes - 4 * expert - 512 * 2 ** 20) / (cfg.num_hidden_layers * 4 * expert)));
     expect(r.stderr).toContain(`--offload --memory-limit ${limitMiB}MiB (a cache of ${fits} of 16 experts per layer fits)`);
     // and the suggestion runs
     const ok = runCli(['mmlu', '--limit', '1', '--offload', '--memory-limit', `${limitMiB}MiB`, '--json', '--quiet', '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-mem-')), 'r')]);
@@ -145,22 +148,23 @@ describe('memory known before loading', () => {
 
   it('--precision holds every projection in blocks: the size is known before loading, and a finer mix is suggested', () => {
     // by hand, 4-bit: 16 bytes of values + a 4-byte scale per 32 weights (H and I are whole blocks),
-    // held 1.55x by onnxruntime's prepacking (PREPACKED_FACTOR, measured); 8-bit: 32 + 4 bytes; the
-    // embedding, norms and routers stay float32
-    const embedding = cfg.vocab_size * H;
+    // held 1.55x by onnxruntime's prepacking (PREPACKED_FACTOR, measured), resident routed experts
+    // 1.25x (fused into one node per layer: FUSED_PREPACKED_FACTOR); 8-bit: 32 + 4 bytes; the norms
+    // and routers stay float32, the embedding BF16
     const projections = cfg.num_hidden_layers * 4 * H * H + cfg.vocab_size * H; // q k v o, LM head
     const other = dense - embedding - projections;
     const experts = cfg.num_hidden_layers * cfg.num_experts * expert;
-    const held = (dp: number, ep: number) => 4 * (embedding + other) + dp * projections + ep * experts + 512 * 2 ** 20;
+    const held = (dp: number, ep: number) => 2 * embedding + 4 * other + dp * projections + ep * experts + 512 * 2 ** 20;
     const q4 = (1.55 * 20) / 32;
     const q8 = (1.55 * 36) / 32;
-    const q4MiB = held(q4, q4) / 2 ** 20;
+    const q4Experts = (1.25 * 20) / 32;
+    const q4MiB = held(q4, q4Experts) / 2 ** 20;
     const r = runCli(['mmlu', '--limit', '1', '--precision', 'q4', '--memory-limit', `${Math.floor(q4MiB) - 2}MiB`, '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-mem-')), 'r')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`holding the model needs ${mib(q4MiB)} (dense weights ${mib((held(q4, 0) - 512 * 2 ** 20) / 2 ** 20)}, projections in 4-bit blocks + ${cfg.num_hidden_layers} MoE layers × ${cfg.num_experts} experts × ${mib((expert * q4) / 2 ** 20)} in 4-bit blocks`);
+    expect(r.stderr).toContain(`holding the model needs ${mib(q4MiB)} (dense weights ${mib((held(q4, 0) - 512 * 2 ** 20) / 2 ** 20)}, projections in 4-bit blocks + ${cfg.num_hidden_layers} MoE layers × ${cfg.num_experts} experts × ${mib((expert * q4Experts) / 2 ** 20)} in 4-bit blocks`);
     // between "experts 4-bit" and "all 4-bit": projections in 8-bit blocks fit
-    const expertsQ4MiB = held(4, q4) / 2 ** 20;
-    const mixMiB = held(q8, q4) / 2 ** 20;
+    const expertsQ4MiB = held(4, q4Experts) / 2 ** 20;
+    const mixMiB = held(q8, q4Experts) / 2 ** 20;
     expect(mixMiB).toBeLessThan(expertsQ4MiB - 2);
     const limitMiB = Math.ceil(mixMiB) + 1;
     const refused = runCli(['mmlu', '--limit', '1', '--memory-limit', `${limitMiB}MiB`, '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-mem-')), 'r')]);

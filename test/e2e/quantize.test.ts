@@ -1,12 +1,13 @@
-// `moe-eval quantize`: a checkpoint whose routed experts are stored in 4-bit blocks gives exactly the
-// logits and results of --quant q4 on the original (the same quantization, done once), loads and
+// `moe-eval quantize`: a checkpoint whose matrices are stored in blocks gives exactly the logits and
+// results of --precision / --quant on the original (the same quantization, done once), loads and
 // offloads its experts without quantizing, counts the same parameters, and is refused where it
-// cannot serve (float32 requested, quantized twice, written over its source).
+// cannot serve (another precision requested, quantized twice, written over its source).
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Checkpoint } from '../../src/engine/checkpoint.js';
 import { inspectModel } from '../../src/engine/inspect.js';
 import { MoeModel } from '../../src/engine/model.js';
 import { OwnTopKRouting, RecordingRouting } from '../../src/engine/own-routing.js';
@@ -16,16 +17,24 @@ import { runCli } from './cli.js';
 
 const tmp = (p = 'moe-eval-quantize-') => mkdtempSync(join(tmpdir(), p));
 
-function quantize(model: string): string {
+function quantize(model: string, flags: string[] = []): string {
   const out = join(tmp(), 'q4');
-  const r = runCli(['quantize', '--model', model, '--out', out, '--json']);
+  const r = runCli(['quantize', '--model', model, '--out', out, '--json', ...flags]);
   expect(r.status, r.stderr).toBe(0);
   return out;
 }
 
 describe('moe-eval quantize', () => {
-  it.each(['olmoe-e8k2-f32', 'qwen2_moe-e16k4-bf16', 'mixtral-e8k2-f32'])('%s: the stored 4-bit experts give exactly the logits and routing of --quant q4', async (name) => {
-    const out = quantize(goldenDir(name));
+  it.each([
+    ['olmoe-e8k2-f32', [], { densePrecision: 'q4' }],
+    ['qwen2_moe-e16k4-bf16', [], { densePrecision: 'q4' }],
+    ['qwen2_moe-e16k4-bf16', ['--precision', 'q8', '--quant', 'q4'], { densePrecision: 'q8', expertPrecision: 'q4' }],
+    ['mixtral-e8k2-f32', ['--precision', 'f32', '--quant', 'q4'], { expertPrecision: 'q4' }],
+    ['deepseek_v2-e8k2-f32', ['--precision', 'q8'], { densePrecision: 'q8' }],
+    // tied embeddings: the LM head's blocks are stored beside the embedding tokens look up
+    ['mixtral-e16k4-bf16', [], { densePrecision: 'q4' }],
+  ] as const)('%s quantize %j: the stored blocks give exactly the logits and routing of the same precisions at load', async (name, flags, precisions) => {
+    const out = quantize(goldenDir(name), [...flags]);
     const g = loadGolden(name);
     const run = async (dir: string, opts = {}) => {
       const m = await MoeModel.load(dir, opts);
@@ -34,7 +43,7 @@ describe('moe-eval quantize', () => {
       await m.release();
       return { logits: Array.from(logits), routing: rec.records };
     };
-    const original = await run(goldenDir(name), { expertPrecision: 'q4' });
+    const original = await run(goldenDir(name), precisions);
     const stored = await run(out);
     expect(stored.routing).toEqual(original.routing);
     expect(stored.logits).toEqual(original.logits);
@@ -46,16 +55,37 @@ describe('moe-eval quantize', () => {
     const a = inspectModel(src);
     const b = inspectModel(out);
     expect(b.expertStorage).toBe('q4');
+    expect(b.matrixStorage).toBe('q4');
     expect(b.totalParameters).toBe(a.totalParameters);
     expect(b.activeParameters).toBe(a.activeParameters);
+    expect(b.projectionParameters).toBe(a.projectionParameters);
     // per matrix [rows, cols]: rows × ⌈cols / 32⌉ blocks × (16 packed bytes + a 4-byte scale)
     const cfg = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
     const H = cfg.hidden_size;
     const I = cfg.moe_intermediate_size;
     const q4 = (rows: number, cols: number) => rows * Math.ceil(cols / 32) * 20;
     expect(b.bytesPerExpert).toBe(2 * q4(I, H) + q4(H, I));
-    // the tokenizer files and every tensor but the experts come along unchanged
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ ...cfg, moe_eval_quantization: { routed_experts: 'q4', block_size: 32, layout: 'onnxruntime-matmulnbits' } });
+    const Is = cfg.shared_expert_intermediate_size;
+    expect(b.sharedExperts?.bytesPerLayer).toBe(2 * q4(Is, H) + q4(H, Is));
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ ...cfg, moe_eval_quantization: { routed_experts: 'q4', matrices: 'q4', block_size: 32, layout: 'onnxruntime-matmulnbits' } });
+  });
+
+  it('keeps the routers, norms and embedding as stored and drops the originals of stored matrices', () => {
+    const src = goldenDir('qwen2_moe-e16k4-bf16');
+    const names = (dir: string) => {
+      const c = Checkpoint.open(dir);
+      const all = c.tensorNames();
+      c.close();
+      return all;
+    };
+    const before = names(src);
+    const after = new Set(names(quantize(src)));
+    for (const n of before) {
+      const stored = /(self_attn\.[qkvo]_proj|experts\.\d+\.\w+_proj|shared_expert\.\w+_proj|mlp\.(gate|up|down)_proj)\.weight$|^lm_head\.weight$/.test(n);
+      expect(after.has(n), n).toBe(!stored);
+      if (stored) expect(after.has(`${n}.q4`) && after.has(`${n}.q4_scales`), n).toBe(true);
+    }
+    expect(after.has('model.embed_tokens.weight')).toBe(true);
   });
 
   describe('task runs', () => {
@@ -76,13 +106,14 @@ describe('moe-eval quantize', () => {
       return { metrics: doc.metrics, routing: doc.routing.counts, config: doc.config, memory: doc.memory, bytesPerExpert: doc.routing.config.bytesPerExpert };
     };
 
-    it('mmlu on the quantized checkpoint equals --quant q4 on the original, resident and offloaded', () => {
-      const original = run(model, ['--quant', 'q4']);
+    it('mmlu on the quantized checkpoint equals --precision q4 on the original, resident and offloaded', () => {
+      const original = run(model, ['--precision', 'q4']);
       const stored = run(quantized, []);
       const offloaded = run(quantized, ['--offload']);
       expect(stored.metrics).toEqual(original.metrics);
       expect(stored.routing).toEqual(original.routing);
       expect(stored.config.precision).toBe('q4');
+      expect(stored.config.densePrecision).toBe('q4');
       expect(offloaded.metrics).toEqual(stored.metrics);
       // an offloaded miss reads the stored 4-bit bytes
       expect(offloaded.memory.bytesRead).toBe((offloaded.memory.loads + offloaded.memory.transientLoads) * stored.bytesPerExpert);
@@ -92,9 +123,16 @@ describe('moe-eval quantize', () => {
       const f32 = runCli(['mmlu', '--model', quantized, '--data', data, '--limit', '1', '--quant', 'f32', '--output', join(tmp(), 'r')]);
       expect(f32.status).toBe(2);
       expect(f32.stderr).toContain('stores its routed experts in 4-bit blocks');
+      const q8 = runCli(['mmlu', '--model', quantized, '--data', data, '--limit', '1', '--precision', 'q8', '--output', join(tmp(), 'r')]);
+      expect(q8.status).toBe(2);
+      expect(q8.stderr).toContain('--precision q8');
+      expect(q8.stderr).toContain('stores its attention, LM head and MLP matrices in 4-bit blocks');
       const twice = runCli(['quantize', '--model', quantized, '--out', join(tmp(), 'again')]);
       expect(twice.status).toBe(2);
-      expect(twice.stderr).toContain('already stores its routed experts in 4-bit blocks');
+      expect(twice.stderr).toContain('is already quantized');
+      const nothing = runCli(['quantize', '--model', model, '--precision', 'f32', '--out', join(tmp(), 'none')]);
+      expect(nothing.status).toBe(2);
+      expect(nothing.stderr).toContain('nothing would be quantized');
       const over = runCli(['quantize', '--model', model, '--out', model]);
       expect(over.status).toBe(2);
       const busy = runCli(['quantize', '--model', model, '--out', quantized]);

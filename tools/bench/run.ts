@@ -18,11 +18,12 @@ import { parseModelSpec } from '../../src/engine/architectures/registry.js';
 import { Checkpoint } from '../../src/engine/checkpoint.js';
 import { PACKAGE_ROOT } from '../../src/engine/model-source.js';
 import { quantizeCheckpoint } from '../../src/engine/quantize-checkpoint.js';
+import { QUANTIZATION_KEY, quantizationMarker, type CheckpointStorage } from '../../src/engine/stored-blocks.js';
 import { writeSyntheticCheckpoint } from '../../src/engine/synthetic-checkpoint.js';
 import { modelFacts } from '../../src/engine/inspect.js';
 import type { MatrixPrecision } from '../../src/engine/linear.js';
 import { findLlamaCpp, ggufFor, llamaCppOnce, storedGguf, type LlamaCpp } from './llama-peer.js';
-import { BENCH_PRECISIONS, type PrecisionId } from './precisions.js';
+import { BENCH_PRECISIONS, type BenchPrecision, type PrecisionId } from './precisions.js';
 import { BENCH_SHAPES, DECODE, LONG, PROMPT, type BenchShape } from './shapes.js';
 
 const { values: args } = parseArgs({
@@ -135,20 +136,31 @@ function prepareShape(shape: BenchShape, precisions: PrecisionId[]): string {
   if (!existsSync(join(dir, 'config.json')) || readFileSync(join(dir, 'config.json'), 'utf8') !== configText) {
     log(`writing ${dir} (${shape.name}, ${shape.dtype}, random weights)…`);
     rmSync(dir, { recursive: true, force: true });
-    for (const stale of [`${dir}-q4`, `${dir}.gguf`]) rmSync(stale, { recursive: true, force: true });
+    for (const stale of [...quantizedCopies(precisions).map((p) => `${dir}${p.suffix}`), `${dir}.gguf`]) rmSync(stale, { recursive: true, force: true });
     // config.json last: a crash midway leaves no config that would pass as a finished checkpoint
     writeSyntheticCheckpoint(`${dir}.partial`, { config: shape.config, dtype: shape.dtype, seed: 1234, shardBytes: 2 ** 31 });
     renameSync(`${dir}.partial`, dir);
   }
-  if (precisions.includes('experts-q4') && !existsSync(join(`${dir}-q4`, 'config.json'))) {
-    log(`quantizing ${dir} -> ${dir}-q4 (moe-eval quantize)…`);
-    for (const d of [`${dir}-q4`, `${dir}-q4.partial`]) rmSync(d, { recursive: true, force: true });
-    mkdirSync(`${dir}-q4.partial`);
-    quantizeCheckpoint(dir, `${dir}-q4.partial`);
-    renameSync(`${dir}-q4.partial`, `${dir}-q4`);
+  for (const { suffix, stored } of quantizedCopies(precisions)) {
+    const out = `${dir}${suffix}`;
+    // a copy written before matrices could be stored lacks the marker it would have now
+    const marker = existsSync(join(out, 'config.json')) ? JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))[QUANTIZATION_KEY] : undefined;
+    if (JSON.stringify(marker) === JSON.stringify(quantizationMarker(stored))) continue;
+    log(`quantizing ${dir} -> ${out} (moe-eval quantize, ${JSON.stringify(stored)})…`);
+    for (const d of [out, `${out}.partial`]) rmSync(d, { recursive: true, force: true });
+    mkdirSync(`${out}.partial`);
+    quantizeCheckpoint(dir, `${out}.partial`, stored);
+    renameSync(`${out}.partial`, out);
   }
   return dir;
 }
+
+/** The quantized copies the precisions run on. */
+const quantizedCopies = (precisions: PrecisionId[]): { suffix: string; stored: CheckpointStorage }[] =>
+  precisions.flatMap((id) => {
+    const ours: BenchPrecision['ours'] = BENCH_PRECISIONS[id].ours;
+    return ours?.stored ? [{ suffix: ours.suffix, stored: ours.stored }] : [];
+  });
 
 type Contender = () => void;
 
@@ -177,7 +189,7 @@ async function main(): Promise<void> {
     const dir = prepareShape(shape, precisions);
     for (const id of precisions) {
       const p = BENCH_PRECISIONS[id];
-      const oursRun = p.ours ? { dir: p.ours.dir(dir), precision: p.ours.precision } : null;
+      const oursRun = p.ours ? { dir: `${dir}${p.ours.suffix}`, precision: p.ours.precision } : null;
       const gguf = llamaPeer ? ggufFor(llamaPeer, dir, shape.dtype, p.llamaCpp, log) : null;
       const ours: OursResult[] = [];
       const torch: Record<string, number>[] = [];

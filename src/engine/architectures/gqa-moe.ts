@@ -34,7 +34,7 @@ export interface GqaMoeParts {
   lmHeadBias?: boolean;
 }
 
-export function buildGqaMoeSpec(p: GqaMoeParts): Omit<ModelSpec, 'expertStorage'> {
+export function buildGqaMoeSpec(p: GqaMoeParts): Omit<ModelSpec, 'storage'> {
   const { c } = p;
   requireSilu(c);
   const hidden = c.positiveInt('hidden_size');

@@ -2,7 +2,7 @@
 
 import { inputError } from '../../errors.js';
 import type { ModelSpec } from '../spec.js';
-import { expertStorageOf } from '../stored-q4.js';
+import { storageOf } from '../stored-blocks.js';
 import { deepseekV2 } from './deepseek-v2.js';
 import { mixtral } from './mixtral.js';
 import { olmoe } from './olmoe.js';
@@ -14,7 +14,7 @@ export interface Architecture {
   /** HF config.json model_type */
   modelType: string;
   /** config.json -> normalised spec; `source` names the file in error messages */
-  parse(config: Record<string, unknown>, source: string): Omit<ModelSpec, 'expertStorage'>;
+  parse(config: Record<string, unknown>, source: string): Omit<ModelSpec, 'storage'>;
 }
 
 const ARCHITECTURES = new Map<string, Architecture>([mixtral, qwen2Moe, olmoe, qwen3Moe, deepseekV2, phimoe].map((a) => [a.modelType, a]));
@@ -27,5 +27,5 @@ export function parseModelSpec(config: Record<string, unknown>, source: string):
   if (!arch) {
     throw inputError('model-type-unsupported', `${source}: model_type ${JSON.stringify(type)} is not supported; supported: ${supportedModelTypes().join(', ')}`, 'use a checkpoint of a supported architecture');
   }
-  return { ...arch.parse(config, source), expertStorage: expertStorageOf(config, source) };
+  return { ...arch.parse(config, source), storage: storageOf(config, source) };
 }

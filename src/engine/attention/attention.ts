@@ -37,8 +37,11 @@ export interface AttentionFacts {
   extra: Record<string, unknown> | null;
 }
 
-/** Makes a projection [rows, cols] (+ bias) runnable at the run's matrix precision (linear.ts). */
-export type LinearLoader = (data: Float32Array, rows: number, cols: number, bias?: Float32Array) => Promise<Linear>;
+/**
+ * Makes a projection runnable at the run's matrix precision (linear.ts): the checkpoint's matrices
+ * `parts` ([name, rows], all of `cols` columns) stacked by rows into one, + bias.
+ */
+export type LinearLoader = (parts: readonly (readonly [name: string, rows: number])[], cols: number, bias?: Float32Array) => Promise<Linear>;
 
 export interface AttentionModule {
   readonly kind: string;
@@ -46,8 +49,8 @@ export interface AttentionModule {
   tensors(spec: ModelSpec, names: AttentionNames): [string, number[]][];
   /** projections through `linear` (the run's precision); what attention itself multiplies stays float32 */
   load(ckpt: Checkpoint, spec: ModelSpec, names: AttentionNames, linear: LinearLoader): Promise<LayerAttention>;
-  /** parameters of one layer's projections, the matrices `load` passes through `linear` */
-  projectionParameters(spec: ModelSpec): number;
+  /** one layer's projections [name, rows, cols]: the matrices `load` passes through `linear` */
+  projections(spec: ModelSpec, names: AttentionNames): [name: string, rows: number, cols: number][];
   newLayerKv(spec: ModelSpec, capacity: number): LayerKv;
   facts(spec: ModelSpec): AttentionFacts;
 }

@@ -99,18 +99,6 @@ function splitQkv(y: Float32Array, T: number, qW: number, kW: number): { q: Floa
   return { q, k, v };
 }
 
-/** Tensors read one after another into one array (rows of [rows, cols] matrices, or vectors): no copy. */
-function readStacked(ckpt: Checkpoint, parts: [name: string, shape: number[]][]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0));
-  let at = 0;
-  for (const [name, shape] of parts) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    ckpt.readF32(name, shape, out.subarray(at, at + n));
-    at += n;
-  }
-  return out;
-}
-
 export const gqaAttention: AttentionModule = {
   kind: 'gqa',
   tensors(spec, names) {
@@ -134,20 +122,23 @@ export const gqaAttention: AttentionModule = {
     const kW = a.numKvHeads * a.headDim;
     const vec = (name: string | undefined, len: number) => (name ? ckpt.readF32(name, [len]) : undefined);
     const [qn, kn] = normWidths(a);
-    const qkvBias = n.qBias ? readStacked(ckpt, [[n.qBias, [qW]], [n.kBias!, [kW]], [n.vBias!, [kW]]]) : undefined;
+    const qkvBias = n.qBias ? ckpt.readStacked([[n.qBias, [qW]], [n.kBias!, [kW]], [n.vBias!, [kW]]]) : undefined;
     const weights: GqaWeights = {
-      qkv: await linear(readStacked(ckpt, [[n.q, [qW, H]], [n.k, [kW, H]], [n.v, [kW, H]]]), qW + 2 * kW, H, qkvBias),
-      o: await linear(ckpt.readF32(n.o, [H, qW]), H, qW, vec(n.oBias, H)),
+      qkv: await linear([[n.q, qW], [n.k, kW], [n.v, kW]], H, qkvBias),
+      o: await linear([[n.o, H]], qW, vec(n.oBias, H)),
       qNorm: vec(n.qNorm, qn),
       kNorm: vec(n.kNorm, kn),
     };
     // q/k norms are RMSNorms with the model's norm eps (OLMoE, Qwen3-MoE)
     return new GqaLayer(a, weights, spec.norm.eps);
   },
-  projectionParameters(spec) {
+  projections(spec, names) {
     const a = gqaSpec(spec);
+    const n = gqaNames(names);
+    const H = spec.hiddenSize;
     const q = a.numHeads * a.headDim;
-    return spec.hiddenSize * (2 * q + 2 * a.numKvHeads * a.headDim);
+    const kv = a.numKvHeads * a.headDim;
+    return [[n.q, q, H], [n.k, kv, H], [n.v, kv, H], [n.o, H, q]];
   },
   newLayerKv(spec, capacity) {
     const a = gqaSpec(spec);

@@ -148,7 +148,7 @@ export const mlaAttention: AttentionModule = {
     const n = mlaNames(names);
     const H = spec.hiddenSize;
     const { numHeads: h, kvLoraRank: r, qkNopeHeadDim: dn, qkRopeHeadDim: dr, vHeadDim: dv, qLoraRank: qr } = a;
-    const proj = (name: string, rows: number, cols: number, biasName?: string) => linear(ckpt.readF32(name, [rows, cols]), rows, cols, biasName ? ckpt.readF32(biasName, [rows]) : undefined);
+    const proj = (name: string, rows: number, cols: number, biasName?: string) => linear([[name, rows]], cols, biasName ? ckpt.readF32(biasName, [rows]) : undefined);
     const kvB = matrix(ckpt.readF32(n.kvB, [h * (dn + dv), r]), h * (dn + dv), r);
     const { wuk, wuvT } = absorbedWeights(kvB.data, h, dn, dv, r);
     const weights: MlaWeights = {
@@ -164,11 +164,12 @@ export const mlaAttention: AttentionModule = {
     };
     return new MlaLayer(a, weights);
   },
-  projectionParameters(spec) {
+  projections(spec, names) {
+    const n = mlaNames(names);
     const { numHeads: h, kvLoraRank: r, qkNopeHeadDim: dn, qkRopeHeadDim: dr, vHeadDim: dv, qLoraRank: qr } = mlaSpec(spec);
     const H = spec.hiddenSize;
-    const q = qr === null ? h * (dn + dr) * H : qr * H + h * (dn + dr) * qr;
-    return q + (r + dr) * H + H * h * dv;
+    const q: [string, number, number][] = n.q ? [[n.q, h * (dn + dr), H]] : [[n.qA!, qr!, H], [n.qB!, h * (dn + dr), qr!]];
+    return [...q, [n.kvA, r + dr, H], [n.o, H, h * dv]];
   },
   newLayerKv(spec, capacity) {
     const a = mlaSpec(spec);
