@@ -1,11 +1,15 @@
 // One moe-eval measurement of `npm run bench`, in a process of its own so that load time and peak
 // resident memory belong to this model and precision alone (the peers run as processes too):
 //   tsx tools/bench/ours.ts DIR [--precision f32|q8|q4] [--repeats N]
-// prints one JSON line: loadS, peakRssGiB, prefill128 / prefill512 / decode tokens per second
-// (medians after a warm-up) and the share of decode time spent in routing + cache bookkeeping. A
-// pre-quantized checkpoint (`moe-eval quantize`) runs its experts at q4, as the CLI does; --precision
-// is the CLI's: every other matrix but the routers (and float32 experts too) in that precision.
+// prints one JSON line: loadS, peakRssGiB, pssGiB, prefill128 / prefill512 / decode tokens per
+// second (medians after a warm-up) and the share of decode time spent in routing + cache
+// bookkeeping. A pre-quantized checkpoint (`moe-eval quantize`) runs what it stores as stored, as the
+// CLI does; --precision is the CLI's: every matrix but the routers in that precision.
+// pssGiB is the largest proportional set size seen after loading and after each run (Linux; null
+// elsewhere): RSS counts a page mapped n times n times, and the fused layers keep maps of one
+// region of their scratch weights file (its scales), so RSS overstates what the process holds.
 
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { argmax } from '../../src/engine/engine.js';
 import { MATRIX_PRECISIONS, type MatrixPrecision } from '../../src/engine/linear.js';
@@ -17,6 +21,8 @@ import { DECODE, LONG, PROMPT } from './shapes.js';
 
 
 const { values: args, positionals } = parseArgs({ options: { repeats: { type: 'string', default: '3' }, precision: { type: 'string', default: 'f32' } }, allowPositionals: true });
+const ROLLUP = '/proc/self/smaps_rollup';
+const pssGiB = (): number | null => (existsSync(ROLLUP) ? Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(ROLLUP, 'utf8'))?.[1]) / 2 ** 20 : null);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** Times route() calls of a wrapped routing: the bookkeeping share of a decode step. */
@@ -70,14 +76,20 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const model = await MoeModel.load(dir, { densePrecision: precision });
   const loadS = (performance.now() - t0) / 1000;
+  const pss = [pssGiB()];
   await once(model); // warm-up: first runs of each shape allocate
+  pss.push(pssGiB());
   const runs: Awaited<ReturnType<typeof once>>[] = [];
-  for (let i = 0; i < Number(args.repeats); i++) runs.push(await once(model));
+  for (let i = 0; i < Number(args.repeats); i++) {
+    runs.push(await once(model));
+    pss.push(pssGiB());
+  }
   await model.release();
   const pick = (k: keyof (typeof runs)[number]) => median(runs.map((r) => r[k]));
   // resourceUsage().maxRSS is in KiB
   const peakRssGiB = process.resourceUsage().maxRSS / 2 ** 20;
-  console.log(JSON.stringify({ loadS, peakRssGiB, prefill128: pick('prefill128'), prefill512: pick('prefill512'), decode: pick('decode'), routingShare: pick('routingShare') }));
+  const peakPss = pss.includes(null) ? null : Math.max(...(pss as number[]));
+  console.log(JSON.stringify({ loadS, peakRssGiB, pssGiB: peakPss, prefill128: pick('prefill128'), prefill512: pick('prefill512'), decode: pick('decode'), routingShare: pick('routingShare') }));
 }
 
 await main();

@@ -69,6 +69,8 @@ function memoryBandwidthGBps(): number {
 interface OursResult {
   loadS: number;
   peakRssGiB: number;
+  /** largest proportional set size seen (ours.ts); null off Linux */
+  pssGiB: number | null;
   prefill128: number;
   prefill512: number;
   decode: number;
@@ -207,7 +209,7 @@ async function main(): Promise<void> {
         if (r + 1 < rounds && contenders.length > 1) settle();
       }
       const o = ours.length
-        ? { loadS: median(ours.map((x) => x.loadS)), peakRssGiB: median(ours.map((x) => x.peakRssGiB)), decode: median(ours.map((x) => x.decode)), prefill128: median(ours.map((x) => x.prefill128)), prefill512: median(ours.map((x) => x.prefill512)), routingShare: median(ours.map((x) => x.routingShare)) }
+        ? { loadS: median(ours.map((x) => x.loadS)), peakRssGiB: median(ours.map((x) => x.peakRssGiB)), pssGiB: ours.some((x) => x.pssGiB === null) ? null : median(ours.map((x) => x.pssGiB!)), decode: median(ours.map((x) => x.decode)), prefill128: median(ours.map((x) => x.prefill128)), prefill512: median(ours.map((x) => x.prefill512)), routingShare: median(ours.map((x) => x.routingShare)) }
         : null;
       const t = torch.length ? { decode: median(torch.map((x) => x.decode_tokens_per_s)), prefill512: median(torch.map((x) => x.prefill_long_tokens_per_s)), busy: Math.max(...torch.map((x) => x.other_processes_cores_busy ?? 0)), bytes: torch[0].weights_bytes_read_per_decode_token } : null;
       const l = llamaRuns.length ? { prefill: median(llamaRuns.map((x) => x.prefill512)), decode: median(llamaRuns.map((x) => x.decode)) } : null;
@@ -242,9 +244,9 @@ function markdown(r: { date: string; memoryCopyGBps: number; rows: Record<string
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? 'n/a' : x.toFixed(d));
   const ratio = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}x`);
   const lines = [
-    '| model | precision | moe-eval load s / peak RSS GiB | moe-eval prefill-512 / decode tok/s | PyTorch prefill-512 / decode | vs PyTorch | llama.cpp prefill-512 / decode | vs llama.cpp |',
+    '| model | precision | moe-eval load s / peak RSS / peak PSS GiB | moe-eval prefill-512 / decode tok/s | PyTorch prefill-512 / decode | vs PyTorch | llama.cpp prefill-512 / decode | vs llama.cpp |',
     '|---|---|---|---|---|---|---|---|',
-    ...r.rows.map((x) => `| ${x.model} | ${BENCH_PRECISIONS[x.precision as PrecisionId].label} | ${x.ours ? `${f(x.ours.loadS)} / ${f(x.ours.peakRssGiB, 2)}` : 'n/a (no such mode)'} | ${x.ours ? `${f(x.ours.prefill512)} / ${f(x.ours.decode, 2)}` : 'n/a'} | ${x.torch ? `${f(x.torch.prefill512)} / ${f(x.torch.decode, 2)}` : 'n/a'} | ${ratio(x.prefillRatio)} / ${ratio(x.decodeRatio)} | ${x.llamaCpp ? `${f(x.llamaCpp.prefill)} / ${f(x.llamaCpp.decode, 2)}` : 'n/a'} | ${x.vsLlamaCpp ? `${ratio(x.vsLlamaCpp.prefillRatio)} / ${ratio(x.vsLlamaCpp.decodeRatio)}` : 'n/a'} |`),
+    ...r.rows.map((x) => `| ${x.model} | ${BENCH_PRECISIONS[x.precision as PrecisionId].label} | ${x.ours ? `${f(x.ours.loadS)} / ${f(x.ours.peakRssGiB, 2)} / ${f(x.ours.pssGiB, 2)}` : 'n/a (no such mode)'} | ${x.ours ? `${f(x.ours.prefill512)} / ${f(x.ours.decode, 2)}` : 'n/a'} | ${x.torch ? `${f(x.torch.prefill512)} / ${f(x.torch.decode, 2)}` : 'n/a'} | ${ratio(x.prefillRatio)} / ${ratio(x.decodeRatio)} | ${x.llamaCpp ? `${f(x.llamaCpp.prefill)} / ${f(x.llamaCpp.decode, 2)}` : 'n/a'} | ${x.vsLlamaCpp ? `${ratio(x.vsLlamaCpp.prefillRatio)} / ${ratio(x.vsLlamaCpp.decodeRatio)}` : 'n/a'} |`),
     '',
     ...r.rows.filter((x) => x.achievedGBps !== undefined).map((x) => `${x.model} f32 decode reads ${f(x.achievedGBps)} GB/s of weights, ${f(100 * x.bandwidthShare, 0)} % of the ${f(r.memoryCopyGBps)} GB/s copy bandwidth; routing + cache bookkeeping ${f(100 * x.ours.routingShare, 2)} % of decode.`),
     '',
