@@ -18,8 +18,6 @@ export interface BlockMatrix {
   blocks: number;
 }
 
-/** 4-bit blocks: the layout of `moe-eval quantize`'s stored experts. */
-export type Q4Matrix = BlockMatrix;
 
 /** Bytes of one block's packed values. */
 export const blockBytes = (bits: BlockBits): number => (Q4_BLOCK * bits) / 8;
@@ -61,7 +59,7 @@ export function quantizeBlocks(w: Float32Array, rows: number, cols: number, bits
   return { bits, packed, scales, rows, cols, blocks };
 }
 
-export const quantizeQ4 = (w: Float32Array, rows: number, cols: number): Q4Matrix => quantizeBlocks(w, rows, cols, 4);
+export const quantizeQ4 = (w: Float32Array, rows: number, cols: number): BlockMatrix => quantizeBlocks(w, rows, cols, 4);
 
 /** Bytes a block-quantised matrix occupies (packed values + scales): what it holds and an offloaded read costs. */
 export const blockMatrixBytes = (rows: number, cols: number, bits: BlockBits): number => rows * Math.ceil(cols / Q4_BLOCK) * (blockBytes(bits) + 4);

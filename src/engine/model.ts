@@ -46,7 +46,7 @@ export interface LoadOptions {
   threads?: number;
   /** replaces the all-resident store (e.g. an offloading store) */
   expertStore?: ExpertStoreFactory;
-  /** routed experts in float32 or 8- / 4-bit blocks (--quant); default: as stored when pre-quantized, else densePrecision */
+  /** routed experts in float32 or 8- / 4-bit blocks (--quant); default: as stored when pre-quantized, else densePrecision (resolvePrecisions) */
   expertPrecision?: ExpertPrecision | null;
   /** every other weight matrix but the routers (held-matrices.ts; --precision); default: as stored when pre-quantized, else f32 */
   densePrecision?: MatrixPrecision | null;
@@ -227,5 +227,7 @@ async function loadLayer(ckpt: Checkpoint, spec: ModelSpec, attention: Attention
  */
 export function resolvePrecisions(storage: CheckpointStorage, requested: Pick<LoadOptions, 'densePrecision' | 'expertPrecision'>, dir: string): { precision: MatrixPrecision; expertPrecision: ExpertPrecision } {
   const precision = heldPrecision(requested.densePrecision, storage.matrices, 'attention, LM head and MLP matrices', '--precision', dir) ?? 'f32';
-  return { precision, expertPrecision: heldPrecision(requested.expertPrecision, storage.experts, 'routed experts', '--quant', dir) ?? precision };
+  // experts left as weights beside stored matrices (quantize --quant f32) were asked for unquantized
+  const expertDefault = storage.matrices !== 'weights' ? 'f32' : precision;
+  return { precision, expertPrecision: heldPrecision(requested.expertPrecision, storage.experts, 'routed experts', '--quant', dir) ?? expertDefault };
 }

@@ -1,7 +1,8 @@
 // Real expert offloading (--offload): only the experts the run's cache holds are in memory.
 // The routing controller's cache decides residency; its load/evict events reach this store, which
 // reads a loaded expert's tensors from the safetensors files by byte range (widened to float32, and
-// quantised for --quant q4) into buffers freed by an earlier eviction, so memory stays at C experts
+// block-quantised for --quant q8 / q4; a pre-quantized checkpoint's blocks as stored) into buffers
+// freed by an earlier eviction, so memory stays at C experts
 // per MoE layer (+ one transient expert). An optional bandwidth limit emulates slower storage by sleeping after each read.
 
 import type { Checkpoint } from './checkpoint.js';
@@ -33,7 +34,7 @@ export interface OffloadStats {
 
 const sleepBuffer = new Int32Array(new SharedArrayBuffer(4));
 
-/** An expert whose load may still be finishing (q4 session creation is asynchronous). */
+/** An expert whose load may still be finishing (block session creation is asynchronous). */
 class LoadingExpert implements RoutedExpert {
   constructor(readonly ready: Promise<RoutedExpert>) {}
   async run(x: Float32Array, m: number): Promise<Float32Array> {
@@ -66,7 +67,7 @@ class TransientExpert implements RoutedExpert {
 
 interface ResidentEntry {
   expert: LoadingExpert;
-  /** the float32 buffers it runs on (f32 experts); q4 experts own a session instead */
+  /** the float32 buffers it runs on (f32 experts); block-quantised experts own a session instead */
   buffers?: ExpertFp32Weights;
 }
 
@@ -74,7 +75,8 @@ interface ResidentEntry {
  * Memory: float32 buffers move between resident experts and a free list synchronously, inside the
  * cache's load / evict events (a layer's experts run only after its routing, never during it), so a
  * miss reads into the buffers its eviction freed. Buffers in use never exceed the cached experts
- * plus one transient expert; q4 reads go through one scratch set and keep only their 4-bit session.
+ * plus one transient expert; block-quantised experts keep only their session (quantised from one
+ * scratch set of float32 buffers, or read as stored).
  */
 export class OffloadingExpertStore implements ExpertStore {
   private readonly resident = new Map<number, ResidentEntry>();

@@ -136,12 +136,19 @@ function flagsFor(p: HeldPrecisions): string {
   return `${p.densePrecision === 'f32' ? '' : ` --precision ${p.densePrecision}`} --quant ${p.precision}`;
 }
 
-/** Ever smaller ways to hold the model, from the run's own: experts quantised first, then everything. */
-function smallerPrecisions(p: HeldPrecisions): HeldPrecisions[] {
+/**
+ * Ever smaller ways to hold the model, from the run's own: experts quantised first, then everything.
+ * A pre-quantized checkpoint holds only its stored blocks, so what it stores stays as stored.
+ */
+function smallerPrecisions(p: HeldPrecisions, f: ModelFacts): HeldPrecisions[] {
   const order: MatrixPrecision[] = ['f32', 'q8', 'q4'];
   const at = (x: MatrixPrecision) => order.indexOf(x);
   const candidates: HeldPrecisions[] = [{ precision: 'q4', densePrecision: p.densePrecision }, { precision: 'q4', densePrecision: 'q8' }, { precision: 'q4', densePrecision: 'q4' }];
-  return candidates.filter((c) => at(c.precision) >= at(p.precision) && at(c.densePrecision) >= at(p.densePrecision) && (c.precision !== p.precision || c.densePrecision !== p.densePrecision));
+  return candidates.filter(
+    (c) =>
+      at(c.precision) >= at(p.precision) && at(c.densePrecision) >= at(p.densePrecision) && (c.precision !== p.precision || c.densePrecision !== p.densePrecision)
+      && (f.expertStorage === undefined || c.precision === f.expertStorage) && (f.matrixStorage === undefined || c.densePrecision === f.matrixStorage),
+  );
 }
 
 /**
@@ -152,11 +159,11 @@ export function requireResidentFits(f: ModelFacts, held: HeldPrecisions, limit: 
   const b = memoryBudget(f, held);
   if (b.residentBytes <= limit.bytes) return;
   const options: string[] = [];
-  const smaller = smallerPrecisions(held).find((p) => memoryBudget(f, p).residentBytes <= limit.bytes);
+  const smaller = smallerPrecisions(held, f).find((p) => memoryBudget(f, p).residentBytes <= limit.bytes);
   if (smaller) options.push(`${flagsFor(smaller).trim()} (holds ${size(memoryBudget(f, smaller).residentBytes)})`);
   // the flag value is rounded down, so the cache named for it fits in it
   const limitMiB = Math.floor(limit.bytes / 2 ** 20);
-  for (const p of [held, ...smallerPrecisions(held)]) {
+  for (const p of [held, ...smallerPrecisions(held, f)]) {
     const cache = largestCache(memoryBudget(f, p), limitMiB * 2 ** 20);
     if (cache >= f.topK) {
       options.push(`--offload --memory-limit ${limitMiB}MiB${flagsFor(p)} (a cache of ${cache} of ${f.experts} experts per layer fits)`);
@@ -166,6 +173,7 @@ export function requireResidentFits(f: ModelFacts, held: HeldPrecisions, limit: 
   throw usageError(
     'model-exceeds-memory',
     `holding the model needs ${size(b.residentBytes)} (dense weights ${size(b.denseBytes)}${denseNote(held)} + ${b.moeLayers} MoE layers × ${f.experts} experts × ${mib(b.residentExpertBytes)} in ${PRECISION_NAMES[held.precision]} + overhead ${size(b.overheadBytes)}), more than ${limit.label} (${size(limit.bytes)})`,
-    options.length ? `run with ${options.join(', or ')}` : 'no offloading cache fits either: use a machine with more memory',
+    (options.length ? `run with ${options.join(', or ')}` : 'no offloading cache fits either: use a machine with more memory')
+      + (f.expertStorage || f.matrixStorage ? ' (the checkpoint is pre-quantized and holds only its stored blocks: another precision needs moe-eval quantize of the original)' : ''),
   );
 }

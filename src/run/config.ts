@@ -17,7 +17,7 @@ export const engineOptionsSchema = z.object({
   threads: z.number().int().positive().nullable().default(null),
   /** routed experts in float32 or 8- / 4-bit blocks; null = as stored when pre-quantized, else densePrecision */
   precision: z.enum(MATRIX_PRECISIONS).nullable().default(null),
-  /** every other weight matrix but the routers (attention projections, LM head, shared and dense MLPs); null = float32 */
+  /** every other weight matrix but the routers (attention projections, LM head, shared and dense MLPs); null = as stored when pre-quantized, else float32 */
   densePrecision: z.enum(MATRIX_PRECISIONS).nullable().default(null),
   /** keep only the cached experts in memory, read the others from the weight files on a miss */
   offload: z.boolean().default(false),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoint } from '../../src/engine/checkpoint.js';
 import { inspectModel } from '../../src/engine/inspect.js';
+import { memoryBudget } from '../../src/latency/memory-budget.js';
 import { MoeModel } from '../../src/engine/model.js';
 import { OwnTopKRouting, RecordingRouting } from '../../src/engine/own-routing.js';
 import { goldenDir, loadGolden, SAMPLE_DATASETS } from '../helpers/fixtures.js';
@@ -31,8 +32,12 @@ describe('moe-eval quantize', () => {
     ['qwen2_moe-e16k4-bf16', ['--precision', 'q8', '--quant', 'q4'], { densePrecision: 'q8', expertPrecision: 'q4' }],
     ['mixtral-e8k2-f32', ['--precision', 'f32', '--quant', 'q4'], { expertPrecision: 'q4' }],
     ['deepseek_v2-e8k2-f32', ['--precision', 'q8'], { densePrecision: 'q8' }],
+    // MLA with a q LoRA (q_a, q_b projections)
+    ['deepseek_v2-e16k4-bf16', [], { densePrecision: 'q4' }],
     // tied embeddings: the LM head's blocks are stored beside the embedding tokens look up
     ['mixtral-e16k4-bf16', [], { densePrecision: 'q4' }],
+    // the other matrices only: the experts stay as they were, and run unquantized
+    ['olmoe-e16k4-bf16', ['--precision', 'q4', '--quant', 'f32'], { densePrecision: 'q4', expertPrecision: 'f32' }],
   ] as const)('%s quantize %j: the stored blocks give exactly the logits and routing of the same precisions at load', async (name, flags, precisions) => {
     const out = quantize(goldenDir(name), [...flags]);
     const g = loadGolden(name);
@@ -47,6 +52,12 @@ describe('moe-eval quantize', () => {
     const stored = await run(out);
     expect(stored.routing).toEqual(original.routing);
     expect(stored.logits).toEqual(original.logits);
+  });
+
+  it.each(['mixtral-e16k4-bf16', 'deepseek_v2-e16k4-bf16'])('%s: counts the same parameters quantized (tied head, MLA)', (name) => {
+    const a = inspectModel(goldenDir(name));
+    const b = inspectModel(quantize(goldenDir(name)));
+    expect([b.totalParameters, b.activeParameters, b.projectionParameters]).toEqual([a.totalParameters, a.activeParameters, a.projectionParameters]);
   });
 
   it('counts the same parameters and the bytes a stored expert occupies', () => {
@@ -130,6 +141,16 @@ describe('moe-eval quantize', () => {
       const twice = runCli(['quantize', '--model', quantized, '--out', join(tmp(), 'again')]);
       expect(twice.status).toBe(2);
       expect(twice.stderr).toContain('is already quantized');
+      // a limit between what the q8 copy holds and what q4 would: q4 is not suggested, since the
+      // checkpoint holds only its 8-bit blocks
+      const q8Copy = quantize(model, ['--precision', 'q8']);
+      const facts = inspectModel(q8Copy);
+      const limit = Math.floor((memoryBudget(facts, { precision: 'q8', densePrecision: 'q8' }).residentBytes + memoryBudget(facts, { precision: 'q4', densePrecision: 'q4' }).residentBytes) / 2);
+      const small = runCli(['mmlu', '--model', q8Copy, '--data', data, '--limit', '1', '--memory-limit', `${limit}B`, '--output', join(tmp(), 'r')]);
+      expect(small.status).toBe(2);
+      expect(small.stderr).toContain('holding the model needs');
+      expect(small.stderr).not.toMatch(/--quant|--precision q4/);
+      expect(small.stderr).toContain('pre-quantized and holds only its stored blocks');
       const nothing = runCli(['quantize', '--model', model, '--precision', 'f32', '--out', join(tmp(), 'none')]);
       expect(nothing.status).toBe(2);
       expect(nothing.stderr).toContain('nothing would be quantized');

@@ -20,7 +20,7 @@ import type { ExpertRouting, RoutingPhase } from '../../src/routing/types.js';
 import { DECODE, LONG, PROMPT } from './shapes.js';
 
 
-const { values: args, positionals } = parseArgs({ options: { repeats: { type: 'string', default: '3' }, precision: { type: 'string', default: 'f32' } }, allowPositionals: true });
+const { values: args, positionals } = parseArgs({ options: { repeats: { type: 'string', default: '3' }, precision: { type: 'string' } }, allowPositionals: true });
 const ROLLUP = '/proc/self/smaps_rollup';
 const pssGiB = (): number | null => (existsSync(ROLLUP) ? Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(ROLLUP, 'utf8'))?.[1]) / 2 ** 20 : null);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -71,8 +71,9 @@ async function once(model: MoeModel): Promise<{ prefill128: number; decode: numb
 async function main(): Promise<void> {
   const dir = positionals[0];
   if (!dir) throw new Error('usage: tsx tools/bench/ours.ts CHECKPOINT_DIR [--precision f32|q8|q4] [--repeats N]');
-  const precision = args.precision as MatrixPrecision;
-  if (!MATRIX_PRECISIONS.includes(precision)) throw new Error(`--precision ${precision}: not one of ${MATRIX_PRECISIONS.join(', ')}`);
+  // absent: as the checkpoint stores it, else f32 (the CLI's default)
+  const precision = (args.precision ?? null) as MatrixPrecision | null;
+  if (precision !== null && !MATRIX_PRECISIONS.includes(precision)) throw new Error(`--precision ${precision}: not one of ${MATRIX_PRECISIONS.join(', ')}`);
   const t0 = performance.now();
   const model = await MoeModel.load(dir, { densePrecision: precision });
   const loadS = (performance.now() - t0) / 1000;

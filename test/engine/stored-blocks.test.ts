@@ -1,0 +1,85 @@
+// The storage a config.json marker declares (what `moe-eval quantize` writes and every later run
+// reads), and the BF16 embedding table held as stored and widened row by row.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Checkpoint } from '../../src/engine/checkpoint.js';
+import { readEmbedding } from '../../src/engine/embedding.js';
+import { resolvePrecisions } from '../../src/engine/model.js';
+import { writeSafetensors } from '../../src/engine/safetensors-writer.js';
+import { quantizationMarker, storageOf, type CheckpointStorage } from '../../src/engine/stored-blocks.js';
+import { MoeEvalError } from '../../src/errors.js';
+
+const layout = { block_size: 32, layout: 'onnxruntime-matmulnbits' };
+
+describe('the quantization marker', () => {
+  it('reads what quantize writes, and the experts-only marker of earlier versions', () => {
+    const all: CheckpointStorage[] = [
+      { experts: 'q4', matrices: 'q4' },
+      { experts: 'q4', matrices: 'q8' },
+      { experts: 'q8', matrices: 'weights' },
+      { experts: 'weights', matrices: 'q4' },
+    ];
+    for (const s of all) expect(storageOf({ moe_eval_quantization: quantizationMarker(s) }, 'config.json')).toEqual(s);
+    expect(storageOf({ moe_eval_quantization: { routed_experts: 'q4', ...layout } }, 'config.json')).toEqual({ experts: 'q4', matrices: 'weights' });
+    expect(storageOf({}, 'config.json')).toEqual({ experts: 'weights', matrices: 'weights' });
+  });
+
+  it.each([
+    ['an unknown precision', { routed_experts: 'q3', ...layout }],
+    ['f32 (never stored in blocks)', { routed_experts: 'f32', ...layout }],
+    ['nothing stored', { ...layout }],
+    ['another block size', { routed_experts: 'q4', block_size: 64, layout: layout.layout }],
+    ['another layout', { routed_experts: 'q4', block_size: 32, layout: 'gguf' }],
+    ['not an object', null],
+  ])('refuses %s, naming the file', (_, marker) => {
+    let error: unknown;
+    try {
+      storageOf({ moe_eval_quantization: marker }, '/m/config.json');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MoeEvalError);
+    expect((error as Error).message).toContain('/m/config.json');
+    expect((error as Error).message).toContain('moe_eval_quantization');
+  });
+});
+
+describe('precisions of a pre-quantized checkpoint', () => {
+  const resolve = (s: CheckpointStorage, r: { densePrecision?: 'f32' | 'q8' | 'q4'; expertPrecision?: 'f32' | 'q8' | 'q4' }) => resolvePrecisions(s, r, '/m');
+  it('hold what is stored, and the request elsewhere', () => {
+    expect(resolve({ experts: 'q4', matrices: 'q8' }, {})).toEqual({ precision: 'q8', expertPrecision: 'q4' });
+    expect(resolve({ experts: 'q4', matrices: 'weights' }, { densePrecision: 'q8' })).toEqual({ precision: 'q8', expertPrecision: 'q4' });
+    expect(resolve({ experts: 'weights', matrices: 'weights' }, { densePrecision: 'q8' })).toEqual({ precision: 'q8', expertPrecision: 'q8' });
+    // experts left as weights beside stored matrices stay unquantized unless --quant says otherwise
+    expect(resolve({ experts: 'weights', matrices: 'q4' }, {})).toEqual({ precision: 'q4', expertPrecision: 'f32' });
+    expect(resolve({ experts: 'weights', matrices: 'q4' }, { expertPrecision: 'q8' })).toEqual({ precision: 'q4', expertPrecision: 'q8' });
+  });
+  it('refuse another precision for what is stored, naming the flag', () => {
+    expect(() => resolve({ experts: 'q4', matrices: 'q4' }, { densePrecision: 'f32' })).toThrow(/--precision f32: \/m stores its attention, LM head and MLP matrices in 4-bit blocks/);
+    expect(() => resolve({ experts: 'q8', matrices: 'weights' }, { expertPrecision: 'q4' })).toThrow(/--quant q4: \/m stores its routed experts in 8-bit blocks/);
+  });
+});
+
+describe('a BF16 embedding table', () => {
+  it('looks rows up exactly as float32, negative values and later rows included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moe-eval-embed-'));
+    // bf16 bit patterns by hand: 1.0 = 0x3f80, -1.5 = 0xbfc0, 0.15625 = 0x3e20, -2^-126 = 0x8080, 3.0 = 0x4040, -0 = 0x8000
+    const bits = Uint16Array.of(0x3f80, 0xbfc0, 0x3e20, 0x8080, 0x4040, 0x8000);
+    const want = [1, -1.5, 0.15625, -(2 ** -126), 3, -0];
+    writeSafetensors(join(dir, 'model.safetensors'), [{ name: 'e', dtype: 'BF16', shape: [3, 2], bytes: () => new Uint8Array(bits.buffer) }]);
+    writeFileSync(join(dir, 'config.json'), '{}');
+    const ckpt = Checkpoint.open(dir);
+    const table = readEmbedding(ckpt, 'e', 3, 2);
+    const out = new Float32Array(7).fill(9);
+    table.lookup(2, out, 1);
+    table.lookup(0, out, 3);
+    table.lookup(1, out, 5);
+    expect(Array.from(out)).toEqual([9, want[4], want[5], want[0], want[1], want[2], want[3]]);
+    expect(Object.is(out[2], -0)).toBe(true);
+    expect(() => readEmbedding(ckpt, 'e', 2, 3)).toThrow(/tensor e has shape \[3,2\], expected \[2,3\]/);
+    ckpt.close();
+  });
+});
