@@ -7,6 +7,13 @@
 export const Q4_BLOCK = 32;
 export type BlockBits = 4 | 8;
 
+/** The block precisions by name (--precision, --quant, stored checkpoints) and their bits per weight. */
+export const BLOCK_BITS = { q8: 8, q4: 4 } as const satisfies Record<string, BlockBits>;
+export type BlockPrecision = keyof typeof BLOCK_BITS;
+
+/** Bytes per weight of a block precision (packed values + one float scale per block of 32). */
+export const blockBytesPerWeight = (p: BlockPrecision): number => BLOCK_BITS[p] / 8 + 4 / Q4_BLOCK;
+
 export interface BlockMatrix {
   bits: BlockBits;
   /** [rows, blocks, 32·bits/8] packed values */

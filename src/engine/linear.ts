@@ -5,7 +5,7 @@
 // accumulation) measured ~7x faster than a float32 GEMV of the OLMoE LM head [50304, 2048] here.
 
 import * as ort from 'onnxruntime-node';
-import { blockBytes, blockMatrixBytes, quantizeBlocks, type BlockBits, type BlockMatrix } from './block-quant.js';
+import { BLOCK_BITS, blockBytes, blockMatrixBytes, quantizeBlocks, type BlockMatrix } from './block-quant.js';
 import { matrix, vectorTensor, type Kernels, type Matrix } from './kernels.js';
 import { createSession, type GraphDef, type GraphNode } from './onnx-graph.js';
 import type { LinearLoader } from './attention/attention.js';
@@ -16,7 +16,7 @@ import { readStoredBlocks, type Storage } from './stored-blocks.js';
 export const MATRIX_PRECISIONS = ['f32', 'q8', 'q4'] as const;
 export type MatrixPrecision = (typeof MATRIX_PRECISIONS)[number];
 
-export const BLOCK_BITS: Record<Exclude<MatrixPrecision, 'f32'>, BlockBits> = { q8: 8, q4: 4 };
+export { BLOCK_BITS };
 
 /** Bytes one [rows, cols] matrix is held in at a precision. */
 export function matrixBytes(rows: number, cols: number, precision: MatrixPrecision): number {

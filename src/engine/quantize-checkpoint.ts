@@ -11,11 +11,11 @@ import { usageError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
 import { parseModelSpec } from './architectures/registry.js';
 import { Checkpoint } from './checkpoint.js';
-import { quantizeBlocks, type BlockMatrix } from './block-quant.js';
+import { BLOCK_BITS, quantizeBlocks, type BlockMatrix } from './block-quant.js';
 import { heldMatrices, type HeldMatrix } from './held-matrices.js';
 import { writeSafetensors, type BytesToWrite } from './safetensors-writer.js';
 import { moeLayerIndices } from './spec.js';
-import { QUANTIZATION_KEY, quantizationMarker, STORED_BITS, storedBlockNames, type CheckpointStorage, type StoredPrecision } from './stored-blocks.js';
+import { QUANTIZATION_KEY, quantizationMarker, storedBlockNames, type CheckpointStorage, type StoredPrecision } from './stored-blocks.js';
 
 export interface QuantizeResult {
   out: string;
@@ -66,7 +66,7 @@ export function quantizeCheckpoint(modelDir: string, outDir: string, storage: Ch
     const perLayer = 3 * spec.moe.numExperts;
     const quantized = (m: ToStore): BlockMatrix => {
       if (last?.name !== m.name) {
-        last = { name: m.name, q: quantizeBlocks(ckpt.readF32(m.name, [m.rows, m.cols]), m.rows, m.cols, STORED_BITS[m.precision]) };
+        last = { name: m.name, q: quantizeBlocks(ckpt.readF32(m.name, [m.rows, m.cols]), m.rows, m.cols, BLOCK_BITS[m.precision]) };
         if (m.expert && ++expertMatrices % perLayer === 0) onExpertLayer?.(expertMatrices / perLayer, layers.length);
       }
       return last.q;
@@ -74,7 +74,7 @@ export function quantizeCheckpoint(modelDir: string, outDir: string, storage: Ch
     for (const m of stored.values()) {
       const names = storedBlockNames(m.name, m.precision);
       const blocks = Math.ceil(m.cols / 32);
-      tensors.push({ name: names.packed, dtype: 'U8', shape: [m.rows, blocks, (32 * STORED_BITS[m.precision]) / 8], bytes: () => quantized(m).packed });
+      tensors.push({ name: names.packed, dtype: 'U8', shape: [m.rows, blocks, (32 * BLOCK_BITS[m.precision]) / 8], bytes: () => quantized(m).packed });
       tensors.push({ name: names.scales, dtype: 'F32', shape: [m.rows, blocks], bytes: () => { const s = quantized(m).scales; return new Uint8Array(s.buffer, s.byteOffset, s.byteLength); } });
     }
     writeSafetensors(join(outDir, 'model.safetensors'), tensors, { format: 'pt', quantized_by: 'moe-eval quantize' });

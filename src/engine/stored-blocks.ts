@@ -7,7 +7,7 @@
 
 import { inputError, usageError } from '../errors.js';
 import type { Checkpoint } from './checkpoint.js';
-import { blockBytes, Q4_BLOCK, type BlockBits, type BlockMatrix } from './block-quant.js';
+import { BLOCK_BITS, blockBytes, Q4_BLOCK, type BlockMatrix, type BlockPrecision } from './block-quant.js';
 import type { MatrixPrecision } from './linear.js';
 import type { ExpertTensorNames } from './spec.js';
 
@@ -15,9 +15,8 @@ export const QUANTIZATION_KEY = 'moe_eval_quantization';
 export const STORED_LAYOUT = { block_size: Q4_BLOCK, layout: 'onnxruntime-matmulnbits' } as const;
 
 /** a block precision a checkpoint can store */
-export type StoredPrecision = 'q4' | 'q8';
-export const STORED_BITS: Record<StoredPrecision, BlockBits> = { q4: 4, q8: 8 };
-const STORED = Object.keys(STORED_BITS) as StoredPrecision[];
+export type StoredPrecision = BlockPrecision;
+const STORED = Object.keys(BLOCK_BITS) as StoredPrecision[];
 
 /** How a checkpoint holds its matrices: HF weights, or pre-quantized blocks. */
 export type Storage = 'weights' | StoredPrecision;
@@ -70,7 +69,7 @@ export const storedBlockNames = (weight: string, precision: StoredPrecision) => 
  * stacking rows of blocks is stacking the matrices (fused q, k, v projections).
  */
 export function readStoredBlocks(ckpt: Checkpoint, parts: readonly (readonly [name: string, rows: number])[], cols: number, precision: StoredPrecision, reuse?: BlockMatrix): BlockMatrix {
-  const bits = STORED_BITS[precision];
+  const bits = BLOCK_BITS[precision];
   const per = blockBytes(bits);
   const blocks = Math.ceil(cols / Q4_BLOCK);
   const rows = parts.reduce((n, [, r]) => n + r, 0);

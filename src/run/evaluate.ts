@@ -115,7 +115,7 @@ export async function evaluateLoaded(loaded: LoadedModel, config: RunConfig, con
 
     const results = assembleResults({
       header, task, settings, records, totalUnits: units.length, routing: controller.finish(), loadMs: loaded.loadMs,
-      memory: memoryReport(loaded, cache), device, sizes: modelSizes(facts, bytesPerExpert),
+      memory: memoryReport(loaded, cache), device, sizes: modelSizes(facts, bytesPerExpert, loaded.engine.densePrecision),
       run: { status: 'complete', finishedAt: new Date().toISOString() },
     });
     folder.writeResults(results);

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDevice } from '../../src/latency/device-profile.js';
 import { modeledLatency } from '../../src/latency/modeled.js';
-import { SAMPLE_DATASETS } from '../helpers/fixtures.js';
+import { inspectModel } from '../../src/engine/inspect.js';
+import { modelSizes } from '../../src/run/results/assemble.js';
+import { goldenDir, SAMPLE_DATASETS } from '../helpers/fixtures.js';
 import { makeTokenizerModel } from '../helpers/tokenizer-model.js';
 import { runCli } from './cli.js';
 
@@ -24,6 +26,16 @@ function expectClose(a: unknown, b: unknown, tol: number, path = '$'): void {
 }
 
 describe('modeled latency', () => {
+  it('prices the active dense weights at the run\'s matrix precision, else their stored dtype', () => {
+    const f = inspectModel(goldenDir('qwen2_moe-e16k4-bf16'));
+    const experts = f.moeLayers.length * f.topK;
+    const dense = f.activeParameters - experts * 3 * f.hiddenSize * f.expertIntermediateSize;
+    // BF16: 2 bytes a weight; q4: 16 + 4 bytes per 32; q8: 32 + 4 bytes per 32
+    expect(modelSizes(f).activeBytes).toBe(dense * 2 + experts * f.bytesPerExpert);
+    expect(modelSizes(f, 100, 'q4').activeBytes).toBe((dense * 20) / 32 + experts * 100);
+    expect(modelSizes(f, 100, 'q8').activeBytes).toBe((dense * 36) / 32 + experts * 100);
+  });
+
   it('equals a hand calculation on the phone-ufs40 preset', () => {
     // DRAM 60 GB/s, 200 GFLOP/s, UFS 4200 MB/s + 0.1 ms per read.
     // compute = max(1e9 B / 60e9 B/s, 2·0.5e9 / 200e9) = max(16.667 ms, 5 ms) = 16.667 ms

@@ -3,6 +3,8 @@
 // unsharded one (same fields, same order, same arithmetic on the samples in index order).
 
 import type { ModelFacts } from '../../engine/inspect.js';
+import { blockBytesPerWeight } from '../../engine/block-quant.js';
+import type { MatrixPrecision } from '../../engine/linear.js';
 import type { DeviceProfile } from '../../latency/device-profile.js';
 import { modeledLatency, type ModelSizes } from '../../latency/modeled.js';
 import type { RoutingRunReport } from '../../routing/index.js';
@@ -74,13 +76,17 @@ export function latencyOf(records: SampleRecord[], loadMs: number): LatencyRepor
   };
 }
 
+/** Stored bytes per weight of the dtypes a checkpoint's dense tensors come in. */
+const DTYPE_BYTES: Record<string, number> = { F32: 4, BF16: 2, F16: 2 };
+
 /**
- * Bytes and parameters per token for the latency model: dense weights at the checkpoint's stored
- * precision (assumed uniform), the k routed experts per MoE layer at the run's expert precision.
+ * Bytes and parameters per token for the latency model: the k routed experts per MoE layer at the
+ * run's expert precision, dense weights at the run's matrix precision when block-quantised, else
+ * at the checkpoint's stored dtype (the embedding's, taken as every dense tensor's).
  */
-export function modelSizes(f: ModelFacts, bytesPerExpert = f.bytesPerExpert): ModelSizes {
+export function modelSizes(f: ModelFacts, bytesPerExpert = f.bytesPerExpert, densePrecision: MatrixPrecision = 'f32'): ModelSizes {
   const paramsPerExpert = 3 * f.hiddenSize * f.expertIntermediateSize;
-  const bytesPerParameter = paramsPerExpert > 0 ? f.bytesPerExpert / paramsPerExpert : 4;
+  const bytesPerParameter = densePrecision !== 'f32' ? blockBytesPerWeight(densePrecision) : (DTYPE_BYTES[f.embeddingDtype] ?? 4);
   const activeExperts = f.moeLayers.length * f.topK;
   const denseParameters = f.activeParameters - activeExperts * paramsPerExpert;
   return { activeBytes: denseParameters * bytesPerParameter + activeExperts * bytesPerExpert, activeParameters: f.activeParameters, bytesPerExpert };
