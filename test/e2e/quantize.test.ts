@@ -130,6 +130,10 @@ describe('moe-eval quantize', () => {
       expect(offloaded.memory.bytesRead).toBe((offloaded.memory.loads + offloaded.memory.transientLoads) * stored.bytesPerExpert);
     });
 
+    it('a q8 copy equals --precision q8 on the original (its fused 8-bit expert layers read as stored)', () => {
+      expect(run(quantize(model, ['--precision', 'q8']), []).metrics).toEqual(run(model, ['--precision', 'q8']).metrics);
+    });
+
     it('is refused where it cannot serve', () => {
       const f32 = runCli(['mmlu', '--model', quantized, '--data', data, '--limit', '1', '--quant', 'f32', '--output', join(tmp(), 'r')]);
       expect(f32.status).toBe(2);
