@@ -11,6 +11,7 @@ import { Checkpoint } from '../../src/engine/checkpoint.js';
 import { inspectModel } from '../../src/engine/inspect.js';
 import { memoryBudget } from '../../src/latency/memory-budget.js';
 import { MoeModel } from '../../src/engine/model.js';
+import { quantizeCheckpoint } from '../../src/engine/quantize-checkpoint.js';
 import { OwnTopKRouting, RecordingRouting } from '../../src/engine/own-routing.js';
 import { goldenDir, loadGolden, SAMPLE_DATASETS } from '../helpers/fixtures.js';
 import { makeTokenizerModel } from '../helpers/tokenizer-model.js';
@@ -26,20 +27,25 @@ function quantize(model: string, flags: string[] = []): string {
 }
 
 describe('moe-eval quantize', () => {
+  // in process (the command itself is run by the tests below): every architecture, q4 / q8 / mixed
   it.each([
-    ['olmoe-e8k2-f32', [], { densePrecision: 'q4' }],
-    ['qwen2_moe-e16k4-bf16', [], { densePrecision: 'q4' }],
-    ['qwen2_moe-e16k4-bf16', ['--precision', 'q8', '--quant', 'q4'], { densePrecision: 'q8', expertPrecision: 'q4' }],
-    ['mixtral-e8k2-f32', ['--precision', 'f32', '--quant', 'q4'], { expertPrecision: 'q4' }],
-    ['deepseek_v2-e8k2-f32', ['--precision', 'q8'], { densePrecision: 'q8' }],
+    ['olmoe-e8k2-f32', { experts: 'q4', matrices: 'q4' }, { densePrecision: 'q4' }],
+    ['olmoe-clipqkv-f32', { experts: 'q8', matrices: 'q8' }, { densePrecision: 'q8' }],
+    ['qwen2_moe-e16k4-bf16', { experts: 'q4', matrices: 'q4' }, { densePrecision: 'q4' }],
+    ['qwen2_moe-e16k4-bf16', { experts: 'q4', matrices: 'q8' }, { densePrecision: 'q8', expertPrecision: 'q4' }],
+    ['qwen3_moe-e16k4-bf16', { experts: 'q4', matrices: 'q4' }, { densePrecision: 'q4' }],
+    ['phimoe-e16k2-bf16', { experts: 'q8', matrices: 'q4' }, { densePrecision: 'q4', expertPrecision: 'q8' }],
+    ['mixtral-e8k2-f32', { experts: 'q4', matrices: 'weights' }, { expertPrecision: 'q4' }],
+    ['deepseek_v2-e8k2-f32', { experts: 'q8', matrices: 'q8' }, { densePrecision: 'q8' }],
     // MLA with a q LoRA (q_a, q_b projections)
-    ['deepseek_v2-e16k4-bf16', [], { densePrecision: 'q4' }],
+    ['deepseek_v2-e16k4-bf16', { experts: 'q4', matrices: 'q4' }, { densePrecision: 'q4' }],
     // tied embeddings: the LM head's blocks are stored beside the embedding tokens look up
-    ['mixtral-e16k4-bf16', [], { densePrecision: 'q4' }],
+    ['mixtral-e16k4-bf16', { experts: 'q4', matrices: 'q4' }, { densePrecision: 'q4' }],
     // the other matrices only: the experts stay as they were, and run unquantized
-    ['olmoe-e16k4-bf16', ['--precision', 'q4', '--quant', 'f32'], { densePrecision: 'q4', expertPrecision: 'f32' }],
-  ] as const)('%s quantize %j: the stored blocks give exactly the logits and routing of the same precisions at load', async (name, flags, precisions) => {
-    const out = quantize(goldenDir(name), [...flags]);
+    ['olmoe-e16k4-bf16', { experts: 'weights', matrices: 'q4' }, { densePrecision: 'q4', expertPrecision: 'f32' }],
+  ] as const)('%s stored as %j: the blocks give exactly the logits and routing of the same precisions at load', async (name, storage, precisions) => {
+    const out = tmp();
+    quantizeCheckpoint(goldenDir(name), out, storage);
     const g = loadGolden(name);
     const run = async (dir: string, opts = {}) => {
       const m = await MoeModel.load(dir, opts);
