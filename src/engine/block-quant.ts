@@ -11,6 +11,9 @@ export type BlockBits = 4 | 8;
 export const BLOCK_BITS = { q8: 8, q4: 4 } as const satisfies Record<string, BlockBits>;
 export type BlockPrecision = keyof typeof BLOCK_BITS;
 
+/** What messages call a block precision. */
+export const BLOCK_PRECISION_NAMES: Record<BlockPrecision, string> = { q8: '8-bit blocks', q4: '4-bit blocks' };
+
 /** Bytes per weight of a block precision (packed values + one float scale per block of 32). */
 export const blockBytesPerWeight = (p: BlockPrecision): number => BLOCK_BITS[p] / 8 + 4 / Q4_BLOCK;
 

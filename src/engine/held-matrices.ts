@@ -12,7 +12,8 @@ export interface HeldMatrix {
   cols: number;
 }
 
-const swiglu = (n: ExpertTensorNames, I: number, H: number): HeldMatrix[] => [
+/** A SwiGLU MLP's three matrices: gate and up [I, H], down [H, I]. */
+export const swigluMatrices = (n: ExpertTensorNames, I: number, H: number): HeldMatrix[] => [
   { name: n.gate, rows: I, cols: H },
   { name: n.up, rows: I, cols: H },
   { name: n.down, rows: H, cols: I },
@@ -27,8 +28,8 @@ export function heldMatrices(spec: ModelSpec): HeldMatrix[] {
   const out: HeldMatrix[] = [];
   for (const l of spec.layers) {
     for (const [name, rows, cols] of attention.projections(spec, l.names.attention)) out.push({ name, rows, cols });
-    if (l.mlp === 'dense') out.push(...swiglu(l.names.dense!, spec.denseIntermediateSize!, H));
-    else if (l.names.shared && spec.moe.shared) out.push(...swiglu(l.names.shared, spec.moe.shared.intermediateSize, H));
+    if (l.mlp === 'dense') out.push(...swigluMatrices(l.names.dense!, spec.denseIntermediateSize!, H));
+    else if (l.names.shared && spec.moe.shared) out.push(...swigluMatrices(l.names.shared, spec.moe.shared.intermediateSize, H));
   }
   out.push({ name: lmHeadName(spec), rows: spec.vocabSize, cols: H });
   return out;

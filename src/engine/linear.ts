@@ -10,7 +10,7 @@ import { matrix, vectorTensor, type Kernels, type Matrix } from './kernels.js';
 import { createSession, type GraphDef, type GraphNode } from './onnx-graph.js';
 import type { LinearLoader } from './attention/attention.js';
 import type { Checkpoint } from './checkpoint.js';
-import { readStoredBlocks, type Storage } from './stored-blocks.js';
+import { blocksAt, type Storage } from './stored-blocks.js';
 
 /** float32, or 8- / 4-bit blocks of 32 with one float scale each */
 export const MATRIX_PRECISIONS = ['f32', 'q8', 'q4'] as const;
@@ -113,15 +113,11 @@ async function blockLinear(kernels: Kernels, q: BlockMatrix, precision: MatrixPr
   return new BlockLinear(q.rows, q.cols, precision, session);
 }
 
-/**
- * The LinearLoader of a checkpoint at `precision`: stored blocks as they are when the checkpoint
- * holds its matrices at that precision (moe-eval quantize), else its weights widened to float32 and,
- * for q8 / q4, quantised now.
- */
+/** The LinearLoader of a checkpoint at `precision`: float32 weights, or blocks (blocksAt: as stored, else quantised now). */
 export function checkpointLinears(ckpt: Checkpoint, kernels: Kernels, precision: MatrixPrecision, stored: Storage): LinearLoader {
   return (parts, cols, bias) => {
-    if (precision !== 'f32' && precision === stored) return blockLinear(kernels, readStoredBlocks(ckpt, parts, cols, precision), precision, bias);
+    if (precision !== 'f32') return blockLinear(kernels, blocksAt(ckpt, parts, cols, precision, stored), precision, bias);
     const rows = parts.reduce((n, [, r]) => n + r, 0);
-    return loadLinear(kernels, ckpt.readStacked(parts.map(([name, r]) => [name, [r, cols]])), rows, cols, precision, bias);
+    return loadLinear(kernels, ckpt.readStacked(parts.map(([name, r]) => [name, [r, cols]])), rows, cols, 'f32', bias);
   };
 }

@@ -11,11 +11,11 @@ import { usageError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
 import { parseModelSpec } from './architectures/registry.js';
 import { Checkpoint } from './checkpoint.js';
-import { BLOCK_BITS, quantizeBlocks, type BlockMatrix } from './block-quant.js';
-import { heldMatrices, type HeldMatrix } from './held-matrices.js';
+import { BLOCK_BITS, blockBytes, Q4_BLOCK, type BlockMatrix } from './block-quant.js';
+import { heldMatrices, swigluMatrices, type HeldMatrix } from './held-matrices.js';
 import { writeSafetensors, type BytesToWrite } from './safetensors-writer.js';
 import { moeLayerIndices } from './spec.js';
-import { QUANTIZATION_KEY, quantizationMarker, storedBlockNames, type CheckpointStorage, type StoredPrecision } from './stored-blocks.js';
+import { blocksAt, QUANTIZATION_KEY, quantizationMarker, storedBlockNames, type CheckpointStorage, type StoredPrecision } from './stored-blocks.js';
 
 export interface QuantizeResult {
   out: string;
@@ -33,7 +33,6 @@ const COPYABLE = new Set(['F32', 'BF16', 'F16', 'U8']);
 type ToStore = HeldMatrix & { precision: StoredPrecision; expert: boolean };
 
 export function quantizeCheckpoint(modelDir: string, outDir: string, storage: CheckpointStorage, onExpertLayer?: (done: number, total: number) => void): QuantizeResult {
-  if (storage.experts === 'weights' && storage.matrices === 'weights') throw usageError('quantize-nothing', 'nothing to quantize: routed experts and matrices would both stay as stored', 'pass --precision q4 or q8, or --quant q4 or q8');
   const ckpt = Checkpoint.open(modelDir);
   try {
     const spec = parseModelSpec(ckpt.config, join(modelDir, 'config.json'));
@@ -46,7 +45,7 @@ export function quantizeCheckpoint(modelDir: string, outDir: string, storage: Ch
       for (const l of layers) {
         for (let e = 0; e < spec.moe.numExperts; e++) {
           const n = spec.layers[l].names.expert!(e);
-          for (const [name, rows, cols] of [[n.gate, I, H], [n.up, I, H], [n.down, H, I]] as const) stored.set(name, { name, rows, cols, precision: storage.experts, expert: true });
+          for (const m of swigluMatrices(n, I, H)) stored.set(m.name, { ...m, precision: storage.experts, expert: true });
         }
       }
     }
@@ -66,15 +65,16 @@ export function quantizeCheckpoint(modelDir: string, outDir: string, storage: Ch
     const perLayer = 3 * spec.moe.numExperts;
     const quantized = (m: ToStore): BlockMatrix => {
       if (last?.name !== m.name) {
-        last = { name: m.name, q: quantizeBlocks(ckpt.readF32(m.name, [m.rows, m.cols]), m.rows, m.cols, BLOCK_BITS[m.precision]) };
+        // the quantization a run of the original does at load (blocksAt), so the logits are the same
+        last = { name: m.name, q: blocksAt(ckpt, [[m.name, m.rows]], m.cols, m.precision, 'weights') };
         if (m.expert && ++expertMatrices % perLayer === 0) onExpertLayer?.(expertMatrices / perLayer, layers.length);
       }
       return last.q;
     };
     for (const m of stored.values()) {
       const names = storedBlockNames(m.name, m.precision);
-      const blocks = Math.ceil(m.cols / 32);
-      tensors.push({ name: names.packed, dtype: 'U8', shape: [m.rows, blocks, (32 * BLOCK_BITS[m.precision]) / 8], bytes: () => quantized(m).packed });
+      const blocks = Math.ceil(m.cols / Q4_BLOCK);
+      tensors.push({ name: names.packed, dtype: 'U8', shape: [m.rows, blocks, blockBytes(BLOCK_BITS[m.precision])], bytes: () => quantized(m).packed });
       tensors.push({ name: names.scales, dtype: 'F32', shape: [m.rows, blocks], bytes: () => { const s = quantized(m).scales; return new Uint8Array(s.buffer, s.byteOffset, s.byteLength); } });
     }
     writeSafetensors(join(outDir, 'model.safetensors'), tensors, { format: 'pt', quantized_by: 'moe-eval quantize' });

@@ -13,7 +13,7 @@ import { createSession } from './onnx-graph.js';
 import { quantizeBlocks, type BlockBits, type BlockMatrix } from './block-quant.js';
 import { BLOCK_BITS, blockSessionOptions, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, type MatrixPrecision } from './linear.js';
 import type { ExpertTensorNames, ModelSpec } from './spec.js';
-import { readStoredSwiglu, type Storage } from './stored-blocks.js';
+import { blocksAt, type Storage } from './stored-blocks.js';
 
 /** float32, or 8- / 4-bit blocks through onnxruntime's MatMulNBits (--quant): the matrix precisions */
 export type ExpertPrecision = MatrixPrecision;
@@ -126,16 +126,13 @@ export function quantizeExpert(w: ExpertFp32Weights, bits: BlockBits): { gate: B
 }
 
 /**
- * Reads a SwiGLU MLP (routed, shared or dense) and makes it runnable at `precision`: stored blocks
- * as they are when the checkpoint holds them at that precision (moe-eval quantize), else its
- * weights widened to float32 and, for q8 / q4, quantised now.
+ * Reads a SwiGLU MLP (routed, shared or dense) and makes it runnable at `precision`: float32
+ * weights, or blocks (blocksAt: as stored, else quantised now).
  */
 export function loadSwiglu(ckpt: Checkpoint, names: ExpertTensorNames, I: number, H: number, precision: MatrixPrecision, stored: Storage, kernels: Kernels): Promise<RoutedExpert> {
-  if (precision !== 'f32' && precision === stored) {
-    const q = readStoredSwiglu(ckpt, names, I, H, precision);
-    return blockSwigluSession(q.gate, q.up, q.down, H, DEFAULT_ACCURACY_LEVEL, kernels.threads).then((s) => new BlockExpert(s, H));
-  }
-  return runnableExpert(readSwiglu(ckpt, names, I, H), precision, kernels);
+  if (precision === 'f32') return Promise.resolve(new Fp32Expert(readSwiglu(ckpt, names, I, H), kernels));
+  const at = (name: string, rows: number, cols: number) => blocksAt(ckpt, [[name, rows]], cols, precision, stored);
+  return blockSwigluSession(at(names.gate, I, H), at(names.up, I, H), at(names.down, H, I), H, DEFAULT_ACCURACY_LEVEL, kernels.threads).then((s) => new BlockExpert(s, H));
 }
 
 /** Reads routed expert `expert` of `layer` and makes it runnable (see loadSwiglu). */

@@ -7,7 +7,7 @@
 
 import { inputError, usageError } from '../errors.js';
 import type { Checkpoint } from './checkpoint.js';
-import { BLOCK_BITS, blockBytes, Q4_BLOCK, type BlockMatrix, type BlockPrecision } from './block-quant.js';
+import { BLOCK_BITS, BLOCK_PRECISION_NAMES, blockBytes, Q4_BLOCK, quantizeBlocks, type BlockMatrix, type BlockPrecision } from './block-quant.js';
 import type { MatrixPrecision } from './linear.js';
 import type { ExpertTensorNames } from './spec.js';
 
@@ -46,8 +46,7 @@ export function storageOf(config: Record<string, unknown>, source: string): Chec
   return { experts, matrices };
 }
 
-const STORAGE_NAMES: Record<StoredPrecision, string> = { q4: '4-bit blocks', q8: '8-bit blocks' };
-export const storageName = (s: StoredPrecision): string => STORAGE_NAMES[s];
+export const storageName = (s: StoredPrecision): string => BLOCK_PRECISION_NAMES[s];
 
 /**
  * The precision a run holds matrices stored as `stored` in: the requested one, which must be the
@@ -87,6 +86,16 @@ export function readStoredBlocks(ckpt: Checkpoint, parts: readonly (readonly [na
     row += r;
   }
   return { bits, packed, scales, rows, cols, blocks };
+}
+
+/**
+ * Matrices stacked by rows (as readStoredBlocks) in `precision`'s blocks: as stored when the
+ * checkpoint holds them at that precision, else their weights widened to float32 and quantised now.
+ */
+export function blocksAt(ckpt: Checkpoint, parts: readonly (readonly [name: string, rows: number])[], cols: number, precision: BlockPrecision, stored: Storage): BlockMatrix {
+  if (stored === precision) return readStoredBlocks(ckpt, parts, cols, precision);
+  const rows = parts.reduce((n, [, r]) => n + r, 0);
+  return quantizeBlocks(ckpt.readStacked(parts.map(([name, r]) => [name, [r, cols]])), rows, cols, BLOCK_BITS[precision]);
 }
 
 /** One stored matrix of HF shape [rows, cols]. */

@@ -8,6 +8,7 @@
 // front with the numbers and the flags that would fit, instead of meeting the out-of-memory killer.
 
 import { usageError } from '../errors.js';
+import { BLOCK_PRECISION_NAMES } from '../engine/block-quant.js';
 import type { ModelFacts } from '../engine/inspect.js';
 import { matrixBytes, type MatrixPrecision } from '../engine/linear.js';
 import type { ExpertPrecision } from '../engine/routed-expert.js';
@@ -105,7 +106,7 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
 /** GiB from 1 GiB up, MiB below */
 const size = (b: number) => (b >= 2 ** 30 ? gib(b) : mib(b));
-const PRECISION_NAMES: Record<MatrixPrecision, string> = { f32: 'float32', q8: '8-bit blocks', q4: '4-bit blocks' };
+const PRECISION_NAMES: Record<MatrixPrecision, string> = { f32: 'float32', ...BLOCK_PRECISION_NAMES };
 const denseNote = (p: HeldPrecisions) => (p.densePrecision === 'f32' ? '' : `, projections in ${PRECISION_NAMES[p.densePrecision]}`);
 
 /** The largest offloading cache (experts per layer) that fits in `limitBytes`, possibly below top-k. */
