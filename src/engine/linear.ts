@@ -33,8 +33,10 @@ export function blockSessionOptions(threads: number): ort.InferenceSession.Sessi
   return { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableCpuMemArena: false, extra: { session: { intra_op: { allow_spinning: '0' } } } };
 }
 
-/** int8 activations (onnxruntime's fast path for 4- and 8-bit weights); 0 computes in float32 (tests). */
-export const DEFAULT_ACCURACY_LEVEL = 4;
+/** int8 activations: onnxruntime's fast path for 4- and 8-bit weights, which copies (prepacks) them when the session is built */
+export const INT8_ACCURACY_LEVEL = 4;
+/** int8 activations; 0 computes in float32 (tests). */
+export const DEFAULT_ACCURACY_LEVEL = INT8_ACCURACY_LEVEL;
 
 /** A MatMulNBits node reading the blocks named `${weight}_q` / `${weight}_s` (see blockTensors). */
 export function matMulNBits(input: string, weight: string, output: string, q: BlockMatrix, accuracyLevel: number): GraphNode {

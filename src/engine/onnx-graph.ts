@@ -3,7 +3,7 @@
 // Float32Arrays are passed zero-copy and one session serves every layer and expert; block-quantised
 // weights are constants of their own session, because onnxruntime prepacks only constants.
 
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -153,6 +153,18 @@ export class WeightsFile {
   session(def: GraphDef, places: ReadonlyMap<string, ExternalPlace>, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
     writeFileSync(join(this.dir, 'model.onnx'), buildModel(def, places));
     return ort.InferenceSession.create(join(this.dir, 'model.onnx'), options);
+  }
+
+  /**
+   * Empties the file. onnxruntime maps external tensors from it and keeps the maps of tensors its
+   * kernels did not mark as repacked for the session's life, although their copies are what it runs:
+   * every map of a page counts in the resident set, so 16 OLMoE-shaped fused layers built over one
+   * file showed 0.75 GiB more RSS than they held. Truncating drops those pages from every map. Only
+   * for sessions that never read the file again (a read would now fault).
+   */
+  discard(): void {
+    ftruncateSync(this.fd, 0);
+    this.end = 0;
   }
 
   close(): void {

@@ -61,9 +61,9 @@ export const PREPACKED_FACTOR = 1.55;
 
 /**
  * A resident MoE layer of block-quantised experts is one fused QMoE node (fused-experts.ts), which
- * holds less than 64 sessions. Measured (proportional set size, so the fused layers' retained maps of
- * one scratch-file region count once): the 16 layers of the OLMoE-1B-7B shape held 1.22x their 4-bit
- * blocks, 1.20x per layer past the second; two layers 1.35x (q4) and 1.24x (q8), fixed costs included.
+ * holds less than 64 sessions. Measured (proportional set size): the 16 layers of the OLMoE-1B-7B
+ * shape held 1.22x their 4-bit blocks, 1.20x per layer past the second; two layers 1.35x (q4) and
+ * 1.24x (q8), fixed costs included.
  */
 export const FUSED_PREPACKED_FACTOR = 1.25;
 /** Bytes a [rows, cols] matrix occupies in memory as held at `p`. */

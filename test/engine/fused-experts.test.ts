@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { quantizeBlocks, type BlockBits, type BlockMatrix } from '../../src/engine/block-quant.js';
 import { canFuse, FusedExperts, type ExpertBlocks } from '../../src/engine/fused-experts.js';
+import { WeightsFile } from '../../src/engine/onnx-graph.js';
 import { blockSwigluSession } from '../../src/engine/routed-expert.js';
 import * as ort from 'onnxruntime-node';
 
@@ -55,8 +56,8 @@ function reference(experts: ExpertBlocks[], x: Float32Array, selected: Int32Arra
   return out;
 }
 
-function layer(bits: BlockBits) {
-  const rnd = random(bits);
+function layer(bits: BlockBits, seed: number = bits) {
+  const rnd = random(seed);
   const mat = (rows: number, cols: number) => quantizeBlocks(Float32Array.from({ length: rows * cols }, () => rnd() * 0.3), rows, cols, bits);
   const experts = Array.from({ length: E }, () => ({ gate: mat(I, H), up: mat(I, H), down: mat(H, I) }));
   const x = Float32Array.from({ length: T * H }, () => rnd());
@@ -83,6 +84,33 @@ describe('fused block-quantised experts (QMoE)', () => {
     const scale = Math.max(...ref.map(Math.abs));
     for (let i = 0; i < ref.length; i++) expect(Math.abs(y[i] - ref[i])).toBeLessThan(1e-5 * scale);
     await fused.release();
+  });
+
+  it('layers built over one weights file run their own weights after the file is emptied and refilled by the next', async () => {
+    const shape = { experts: E, topK: k, hidden: H, intermediate: I, bits: 4 } as const;
+    const [a, b] = [layer(4, 11), layer(4, 12)];
+    const file = WeightsFile.open();
+    try {
+      const first = await FusedExperts.create(shape, (e) => a.experts[e], 1, undefined, file);
+      const second = await FusedExperts.create(shape, (e) => b.experts[e], 1, undefined, file);
+      const alone = await FusedExperts.create(shape, (e) => a.experts[e], 1);
+      const y = await first.run(a.x, T, a.selected, a.weights);
+      expect(y).toEqual(await alone.run(a.x, T, a.selected, a.weights));
+      expect(y).not.toEqual(await second.run(a.x, T, a.selected, a.weights));
+      await Promise.all([first.release(), second.release(), alone.release()]);
+    } finally {
+      file.close();
+    }
+  });
+
+  it('float32 activations, which read the weights file at run time, refuse a shared one', async () => {
+    const { experts } = layer(4);
+    const file = WeightsFile.open();
+    try {
+      await expect(FusedExperts.create({ experts: E, topK: k, hidden: H, intermediate: I, bits: 4 }, (e) => experts[e], 1, 0, file)).rejects.toThrow(/cannot share/);
+    } finally {
+      file.close();
+    }
   });
 
   for (const bits of [4, 8] as const) {

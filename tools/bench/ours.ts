@@ -6,8 +6,8 @@
 // bookkeeping. A pre-quantized checkpoint (`moe-eval quantize`) runs what it stores as stored, as the
 // CLI does; --precision is the CLI's: every matrix but the routers in that precision.
 // pssGiB is the largest proportional set size seen after loading and after each run (Linux; null
-// elsewhere): RSS counts a page mapped n times n times, and the fused layers keep maps of one
-// region of their scratch weights file (its scales), so RSS overstates what the process holds.
+// elsewhere): RSS counts a page once per map of it and a shared page in full, PSS counts what this
+// process holds. peakRssGiB is the whole process's peak, loading included.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
