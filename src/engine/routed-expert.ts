@@ -11,7 +11,7 @@ import type { Checkpoint } from './checkpoint.js';
 import { matrix, type Kernels, type Matrix } from './kernels.js';
 import { createSession } from './onnx-graph.js';
 import { quantizeBlocks, type BlockBits, type BlockMatrix } from './block-quant.js';
-import { BLOCK_BITS, blockSessionOptions, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, type MatrixPrecision } from './linear.js';
+import { BLOCK_BITS, blockSessionOptions, blockTensors, DEFAULT_ACCURACY_LEVEL, matMulNBits, matrixBytes, runBlockSession, type MatrixPrecision } from './linear.js';
 import type { ExpertTensorNames, ModelSpec } from './spec.js';
 import { blocksAt, type Storage } from './stored-blocks.js';
 
@@ -61,9 +61,8 @@ class Fp32Expert implements RoutedExpert {
 
 class BlockExpert implements RoutedExpert {
   constructor(private readonly session: ort.InferenceSession, private readonly hidden: number) {}
-  async run(x: Float32Array, m: number): Promise<Float32Array> {
-    const r = await this.session.run({ x: new ort.Tensor('float32', x, [m, this.hidden]) });
-    return r.y.data as Float32Array;
+  run(x: Float32Array, m: number): Promise<Float32Array> {
+    return runBlockSession(this.session, x, m, this.hidden, this.hidden);
   }
   async fp32Weights(): Promise<null> {
     return null;

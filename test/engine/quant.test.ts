@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { quantizeBlocks, quantizeQ4, Q4_BLOCK, type BlockMatrix } from '../../src/engine/block-quant.js';
 import { Kernels } from '../../src/engine/kernels.js';
-import { loadLinear } from '../../src/engine/linear.js';
+import { BLOCK_SESSION_ROWS, loadLinear } from '../../src/engine/linear.js';
 import { blockSwigluSession } from '../../src/engine/routed-expert.js';
 import * as ort from 'onnxruntime-node';
 import { seededRandom } from '../../src/scoring/statistics.js';
@@ -83,13 +83,16 @@ describe('block-quantised linear (MatMulNBits, bias added)', () => {
   const rand = seededRandom(5);
   const w = Float32Array.from({ length: rows * cols }, () => (rand() * 2 - 1) * 0.1);
   const bias = Float32Array.from({ length: rows }, () => rand() - 0.5);
-  const x = Float32Array.from({ length: 2 * cols }, () => rand() * 2 - 1);
-  it.each([['q8', 8], ['q4', 4]] as const)('%s: y = x·dequant(W)ᵀ + b for two rows', async (precision, bits) => {
+  // more rows than one session run takes (BLOCK_SESSION_ROWS), not a multiple of it
+  const M = BLOCK_SESSION_ROWS + 45;
+  const x = Float32Array.from({ length: M * cols }, () => rand() * 2 - 1);
+  it.each([['q8', 8], ['q4', 4]] as const)('%s: y = x·dequant(W)ᵀ + b for more rows than one session run takes', async (precision, bits) => {
     const k = await Kernels.create({ threads: 1 });
     const back = dequant(quantizeBlocks(w, rows, cols, bits));
     const lin = await loadLinear(k, w, rows, cols, precision, bias, 0);
-    const y = await lin.run(x, 2);
-    for (let m = 0; m < 2; m++) {
+    const y = await lin.run(x, M);
+    expect(y.length).toBe(M * rows);
+    for (let m = 0; m < M; m++) {
       for (let r = 0; r < rows; r++) {
         let e = bias[r];
         for (let c = 0; c < cols; c++) e += x[m * cols + c] * back[r * cols + c];
