@@ -49,7 +49,8 @@ export interface ForwardOptions {
  * scratch (attention scores [heads, chunk, cache], expert activations) stays bounded as prompts grow.
  * Measured on the 2-layer OLMoE shape at q4 (1.24 GiB after loading), a 4096-token prompt: in one
  * step 6.9 GiB PSS and 200 tok/s, in chunks of 512 2.1 GiB and 700 tok/s. Chunks of 256 held less
- * (1.8 GiB) but cost the full-depth shape 15-20 % of its 512-token prefill.
+ * (1.8 GiB) but cost the full-depth shape 5-20 % of its 512-token prefill (fused expert layers run
+ * better on more rows; block sessions split their own runs, linear.ts BLOCK_SESSION_ROWS).
  */
 export const PREFILL_CHUNK_TOKENS = 512;
 
