@@ -40,8 +40,9 @@ export class FusedExperts {
    * default accuracy level) the built session has copied everything it runs and no longer reads the
    * file (checked by overwriting it, then by emptying it: outputs bit-equal), so the file is emptied
    * once the session exists (WeightsFile.discard), which drops onnxruntime's lingering maps from the
-   * resident set; the next layer's writes take the freed pages again (full-depth OLMoE q4 load
-   * 22.5-27.0 s emptied vs 22.8-28.6 s kept, peak RSS 5.31 vs 6.01 GiB). Float32 activations
+   * resident set; the next layer's writes take the freed pages again. Full-depth OLMoE q4: peak RSS
+   * 5.31 vs 6.01 GiB; load 24.3-30.8 s (median 26.9, 8 loads) vs 22.7-28.6 s (median 23.0, 5 loads)
+   * with the file kept until the end of loading, so it may cost a few seconds. Float32 activations
    * (accuracy level 0, tests) read the file at every run: they get a file of their own.
    */
   static async create(shape: FusedShape, blocksOf: (expert: number) => ExpertBlocks, threads: number, accuracyLevel = DEFAULT_ACCURACY_LEVEL, file?: WeightsFile): Promise<FusedExperts> {
