@@ -86,20 +86,15 @@ export class ResidentExpertStore implements ExpertStore {
     const layers = new Map<number, ResidentLayer>();
     // a pre-quantized checkpoint holds only its blocks: its experts run as stored
     const held = spec.storage.experts === 'weights' ? precision : spec.storage.experts;
-    const scratch = held !== 'f32' && canFuse(spec.hiddenSize, spec.moe.intermediateSize) ? new FusedLoadScratch(held) : undefined;
-    try {
-      for (const [i, l] of spec.layers.entries()) {
-        if (l.mlp !== 'moe') continue;
-        if (scratch) {
-          layers.set(i, await fusedLayer(ckpt, spec, i, kernels, scratch));
-          continue;
-        }
+    const moeLayers = [...spec.layers.keys()].filter((i) => spec.layers[i].mlp === 'moe');
+    if (held !== 'f32' && canFuse(spec.hiddenSize, spec.moe.intermediateSize)) {
+      await buildFusedLayers(ckpt, spec, kernels, held, moeLayers, layers);
+    } else {
+      for (const i of moeLayers) {
         const experts: RoutedExpert[] = [];
         for (let e = 0; e < spec.moe.numExperts; e++) experts.push(await loadRoutedExpert(ckpt, spec, i, e, held, kernels));
         layers.set(i, experts);
       }
-    } finally {
-      scratch?.file.close();
     }
     return new ResidentExpertStore(layers, spec, kernels);
   }
@@ -119,19 +114,47 @@ export class ResidentExpertStore implements ExpertStore {
 }
 
 /**
- * What loading fused layers reuses from layer to layer: the weights file and one expert's buffers.
- * Fresh memory is the cost here (see FusedExperts.create): reading each stored expert into new arrays
- * faulted in the model's size a second time.
+ * What loading fused layers reuses from layer to layer: one expert's buffers, and a weights file per
+ * layer in build. Fresh memory is the cost here (see FusedExperts.create): reading each stored expert
+ * into new arrays faulted in the model's size a second time.
  */
 class FusedLoadScratch {
-  readonly file = WeightsFile.open();
+  readonly files = Array.from({ length: LAYERS_IN_BUILD }, () => WeightsFile.open());
   constructor(readonly precision: Exclude<ExpertPrecision, 'f32'>) {}
   stored?: StoredSwiglu;
   fp32?: ExpertFp32Weights;
 }
 
+/**
+ * Fused layers build two at a time: a session builds off the event loop (linear.ts
+ * BUILD_OFF_THE_EVENT_LOOP), so while one layer's weights are prepacked the next one's are written and
+ * built on the other core. Each layer in build holds a weights file, so more would cost memory.
+ */
+const LAYERS_IN_BUILD = 2;
+
+async function buildFusedLayers(ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels, precision: Exclude<ExpertPrecision, 'f32'>, moeLayers: number[], into: Map<number, ResidentLayer>): Promise<void> {
+  const scratch = new FusedLoadScratch(precision);
+  const building: Promise<void>[] = [];
+  try {
+    for (const [n, i] of moeLayers.entries()) {
+      // the layer built LAYERS_IN_BUILD ago used the file this one takes
+      if (building.length === LAYERS_IN_BUILD) await building.shift();
+      // the layer's weights are written before this returns its promise; only the build is pending
+      const built = fusedLayer(ckpt, spec, i, kernels, scratch, scratch.files[n % LAYERS_IN_BUILD]).then((l) => void into.set(i, l));
+      // awaited below: a failure while an earlier layer is awaited must not count as unhandled
+      built.catch(() => {});
+      building.push(built);
+    }
+    await Promise.all(building);
+  } finally {
+    // a failed layer leaves the others to finish with their files before these close
+    await Promise.allSettled(building);
+    for (const f of scratch.files) f.close();
+  }
+}
+
 /** One layer's experts, stored in blocks or quantised now, as a fused node (one expert's blocks at a time). */
-function fusedLayer(ckpt: Checkpoint, spec: ModelSpec, layer: number, kernels: Kernels, scratch: FusedLoadScratch): Promise<FusedExperts> {
+function fusedLayer(ckpt: Checkpoint, spec: ModelSpec, layer: number, kernels: Kernels, scratch: FusedLoadScratch, file: WeightsFile): Promise<FusedExperts> {
   const bits = BLOCK_BITS[scratch.precision];
   const { numExperts, topK, intermediateSize: I } = spec.moe;
   const H = spec.hiddenSize;
@@ -141,5 +164,5 @@ function fusedLayer(ckpt: Checkpoint, spec: ModelSpec, layer: number, kernels: K
     scratch.fp32 = readExpertFp32(ckpt, spec, layer, e, scratch.fp32);
     return quantizeExpert(scratch.fp32, bits);
   };
-  return FusedExperts.create({ experts: numExperts, topK, hidden: H, intermediate: I, bits }, blocksOf, kernels.threads, undefined, scratch.file);
+  return FusedExperts.create({ experts: numExperts, topK, hidden: H, intermediate: I, bits }, blocksOf, kernels.threads, undefined, file);
 }

@@ -23,6 +23,7 @@ import { addInPlace, dot, sigmoid } from './ops.js';
 import { ropeSchedule, type RopeSchedule } from './rope.js';
 import type { ExpertTensorNames, LayerTensorNames, ModelSpec } from './spec.js';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 
 interface LayerWeights {
   inputNorm: NormWeights;
@@ -109,8 +110,9 @@ export class MoeModel {
       }
       const finalNorm = readNorm(ckpt, spec.norm.kind, spec.names.finalNorm, spec.names.finalNormBias, H);
       const attention = attentionModule(spec.attention.kind);
-      const layers: LayerWeights[] = [];
-      for (const l of spec.layers) layers.push(await loadLayer(ckpt, spec, attention, l.names, l.mlp, linear, precision, kernels));
+      // block sessions build off the event loop (linear.ts): two layers at a time keep both cores busy
+      const twoAtATime = pLimit(2);
+      const layers = await Promise.all(spec.layers.map((l) => twoAtATime(() => loadLayer(ckpt, spec, attention, l.names, l.mlp, linear, precision, kernels))));
       const experts = await (opts.expertStore ?? ((c, s, k) => ResidentExpertStore.create(c, s, k, expertPrecision)))(ckpt, spec, kernels);
       return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, layers, experts, opts.kernels === undefined);
     } catch (e) {

@@ -1,0 +1,61 @@
+// The resident store builds its fused layers two at a time over two alternating weights files: every
+// layer must end up at its own index with its own weights. The reference builds each layer alone,
+// from the same checkpoint, on a file of its own.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseModelSpec } from '../../src/engine/architectures/registry.js';
+import { Checkpoint } from '../../src/engine/checkpoint.js';
+import { ResidentExpertStore } from '../../src/engine/expert-store.js';
+import { FusedExperts } from '../../src/engine/fused-experts.js';
+import { Kernels } from '../../src/engine/kernels.js';
+import { quantizeExpert, readExpertFp32 } from '../../src/engine/routed-expert.js';
+import { writeSyntheticCheckpoint } from '../../src/engine/synthetic-checkpoint.js';
+
+const [LAYERS, E, k, H, I, T] = [5, 6, 3, 64, 32, 4];
+let dir: string;
+let kernels: Kernels;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'moe-eval-resident-'));
+  writeSyntheticCheckpoint(dir, {
+    dtype: 'F32',
+    seed: 7,
+    config: {
+      model_type: 'olmoe', hidden_size: H, intermediate_size: I, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: LAYERS,
+      num_experts: E, num_experts_per_tok: k, vocab_size: 128, rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu',
+      tie_word_embeddings: false, max_position_embeddings: 256, norm_topk_prob: false, attention_bias: false, clip_qkv: null,
+    },
+  });
+  kernels = await Kernels.create({ threads: 2 });
+});
+
+afterAll(async () => {
+  await kernels.release();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('resident store of fused 4-bit layers', () => {
+  it(`puts each of ${LAYERS} layers, built two at a time, at its index with its own weights`, async () => {
+    const ckpt = Checkpoint.open(dir);
+    const spec = parseModelSpec(ckpt.config, join(dir, 'config.json'));
+    const store = await ResidentExpertStore.create(ckpt, spec, kernels, 'q4');
+    const x = Float32Array.from({ length: T * H }, (_, i) => Math.sin(i * 0.37));
+    const selected = Int32Array.from({ length: T * k }, (_, i) => (i * 5 + (i >> 1)) % E);
+    const weights = Float32Array.from({ length: T * k }, (_, i) => 0.2 + 0.1 * (i % 4));
+    const outputs: Float32Array[] = [];
+    for (let layer = 0; layer < LAYERS; layer++) {
+      const alone = await FusedExperts.create({ experts: E, topK: k, hidden: H, intermediate: I, bits: 4 }, (e) => quantizeExpert(readExpertFp32(ckpt, spec, layer, e), 4), 2);
+      const y = await store.mix(layer, x, T, { selected, weights });
+      expect(y).toEqual(await alone.run(x, T, selected, weights));
+      outputs.push(y);
+      await alone.release();
+    }
+    // the layers' weights differ, so a layer at another's index would have failed above
+    for (let layer = 1; layer < LAYERS; layer++) expect(outputs[layer]).not.toEqual(outputs[0]);
+    await store.release();
+    ckpt.close();
+  });
+});
