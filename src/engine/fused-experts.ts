@@ -115,7 +115,7 @@ export class FusedExperts {
           ],
         },
         new Map(Object.entries(places)),
-        blockSessionOptions(threads),
+        blockSessionOptions(threads, true),
       );
       if (copies) out.discard();
       return new FusedExperts(session, shape);
