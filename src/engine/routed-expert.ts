@@ -106,14 +106,24 @@ export function readExpertFp32(ckpt: Checkpoint, spec: ModelSpec, layer: number,
   return readSwiglu(ckpt, spec.layers[layer].names.expert!(expert), spec.moe.intermediateSize, spec.hiddenSize, reuse);
 }
 
+/** Makes an expert runnable: at once for float32 weights, by building a session for blocks. */
+export type ExpertBuild = () => Promise<RoutedExpert>;
+
+/** How to run float32 blocks or weights: float32 as they are, blocks through a session built when called. */
+function buildFor(kernels: Kernels, hidden: number, w: ExpertFp32Weights | { gate: BlockMatrix; up: BlockMatrix; down: BlockMatrix }): ExpertBuild {
+  if ('gateUp' in w) {
+    const e = new Fp32Expert(w, kernels);
+    return () => Promise.resolve(e);
+  }
+  return () => blockSwigluSession(w.gate, w.up, w.down, hidden, DEFAULT_ACCURACY_LEVEL, kernels.threads).then((s) => new BlockExpert(s, hidden));
+}
+
 /**
- * Makes float32 SwiGLU weights runnable at a precision. Quantising happens before the first await,
- * so the caller may reuse `w`'s buffers as soon as this returns its promise.
+ * Float32 SwiGLU weights at a precision: quantised now (the caller may reuse `w`'s buffers at once),
+ * made runnable when the returned build is called.
  */
-export function runnableExpert(w: ExpertFp32Weights, precision: ExpertPrecision, kernels: Kernels): Promise<RoutedExpert> {
-  if (precision === 'f32') return Promise.resolve(new Fp32Expert(w, kernels));
-  const { gate, up, down } = quantizeExpert(w, BLOCK_BITS[precision]);
-  return blockSwigluSession(gate, up, down, w.gateUp.cols, DEFAULT_ACCURACY_LEVEL, kernels.threads).then((s) => new BlockExpert(s, w.gateUp.cols));
+export function expertBuild(w: ExpertFp32Weights, precision: ExpertPrecision, kernels: Kernels): ExpertBuild {
+  return buildFor(kernels, w.gateUp.cols, precision === 'f32' ? w : quantizeExpert(w, BLOCK_BITS[precision]));
 }
 
 /** A SwiGLU MLP's float32 weights in b-bit blocks: gate and up [I, H], down [H, I]. */
@@ -125,16 +135,26 @@ export function quantizeExpert(w: ExpertFp32Weights, bits: BlockBits): { gate: B
 }
 
 /**
- * Reads a SwiGLU MLP (routed, shared or dense) and makes it runnable at `precision`: float32
- * weights, or blocks (blocksAt: as stored, else quantised now).
+ * Reads a SwiGLU MLP (routed, shared or dense) now, at `precision`: float32 weights, or blocks
+ * (blocksAt: as stored, else quantised now); the returned build makes it runnable.
  */
-export function loadSwiglu(ckpt: Checkpoint, names: ExpertTensorNames, I: number, H: number, precision: MatrixPrecision, stored: Storage, kernels: Kernels): Promise<RoutedExpert> {
-  if (precision === 'f32') return Promise.resolve(new Fp32Expert(readSwiglu(ckpt, names, I, H), kernels));
+export function readSwigluBuild(ckpt: Checkpoint, names: ExpertTensorNames, I: number, H: number, precision: MatrixPrecision, stored: Storage, kernels: Kernels): ExpertBuild {
+  if (precision === 'f32') return buildFor(kernels, H, readSwiglu(ckpt, names, I, H));
   const at = (name: string, rows: number, cols: number) => blocksAt(ckpt, [[name, rows]], cols, precision, stored);
-  return blockSwigluSession(at(names.gate, I, H), at(names.up, I, H), at(names.down, H, I), H, DEFAULT_ACCURACY_LEVEL, kernels.threads).then((s) => new BlockExpert(s, H));
+  return buildFor(kernels, H, { gate: at(names.gate, I, H), up: at(names.up, I, H), down: at(names.down, H, I) });
 }
 
-/** Reads routed expert `expert` of `layer` and makes it runnable (see loadSwiglu). */
+/** Reads a SwiGLU MLP and makes it runnable (see readSwigluBuild). */
+export function loadSwiglu(ckpt: Checkpoint, names: ExpertTensorNames, I: number, H: number, precision: MatrixPrecision, stored: Storage, kernels: Kernels): Promise<RoutedExpert> {
+  return readSwigluBuild(ckpt, names, I, H, precision, stored, kernels)();
+}
+
+/** Reads routed expert `expert` of `layer` now (see readSwigluBuild). */
+export function readRoutedExpertBuild(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number, precision: ExpertPrecision, kernels: Kernels): ExpertBuild {
+  return readSwigluBuild(ckpt, spec.layers[layer].names.expert!(expert), spec.moe.intermediateSize, spec.hiddenSize, precision, spec.storage.experts, kernels);
+}
+
+/** Reads routed expert `expert` of `layer` and makes it runnable. */
 export function loadRoutedExpert(ckpt: Checkpoint, spec: ModelSpec, layer: number, expert: number, precision: ExpertPrecision, kernels: Kernels): Promise<RoutedExpert> {
-  return loadSwiglu(ckpt, spec.layers[layer].names.expert!(expert), spec.moe.intermediateSize, spec.hiddenSize, precision, spec.storage.experts, kernels);
+  return readRoutedExpertBuild(ckpt, spec, layer, expert, precision, kernels)();
 }
