@@ -4,7 +4,7 @@
 // OffloadingExpertStore (offload-store.ts) keeps only what the run's cache holds.
 
 import type { Checkpoint } from './checkpoint.js';
-import { BLOCK_BITS } from './linear.js';
+import { BLOCK_BITS, LAYERS_BUILT_AT_ONCE } from './linear.js';
 import { canFuse, FusedExperts, type ExpertBlocks } from './fused-experts.js';
 import type { Kernels } from './kernels.js';
 import { quantizeExpert, readExpertFp32, loadRoutedExpert, type ExpertFp32Weights, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
@@ -119,28 +119,27 @@ export class ResidentExpertStore implements ExpertStore {
  * into new arrays faulted in the model's size a second time.
  */
 class FusedLoadScratch {
-  readonly files = Array.from({ length: LAYERS_IN_BUILD }, () => WeightsFile.open());
+  readonly files = Array.from({ length: LAYERS_BUILT_AT_ONCE }, () => WeightsFile.open());
   constructor(readonly precision: Exclude<ExpertPrecision, 'f32'>) {}
   stored?: StoredSwiglu;
   fp32?: ExpertFp32Weights;
 }
 
 /**
- * Fused layers build two at a time: a session builds off the event loop (linear.ts
+ * Fused layers build LAYERS_BUILT_AT_ONCE at a time: a session builds off the event loop (linear.ts
  * BUILD_OFF_THE_EVENT_LOOP), so while one layer's weights are prepacked the next one's are written and
- * built on the other core. Each layer in build holds a weights file, so more would cost memory.
+ * built on the other core. Each layer in build holds a weights file, so more would also cost memory.
  */
-const LAYERS_IN_BUILD = 2;
 
 async function buildFusedLayers(ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels, precision: Exclude<ExpertPrecision, 'f32'>, moeLayers: number[], into: Map<number, ResidentLayer>): Promise<void> {
   const scratch = new FusedLoadScratch(precision);
   const building: Promise<void>[] = [];
   try {
     for (const [n, i] of moeLayers.entries()) {
-      // the layer built LAYERS_IN_BUILD ago used the file this one takes
-      if (building.length === LAYERS_IN_BUILD) await building.shift();
+      // the layer built LAYERS_BUILT_AT_ONCE ago used the file this one takes
+      if (building.length === LAYERS_BUILT_AT_ONCE) await building.shift();
       // the layer's weights are written before this returns its promise; only the build is pending
-      const built = fusedLayer(ckpt, spec, i, kernels, scratch, scratch.files[n % LAYERS_IN_BUILD]).then((l) => void into.set(i, l));
+      const built = fusedLayer(ckpt, spec, i, kernels, scratch, scratch.files[n % LAYERS_BUILT_AT_ONCE]).then((l) => void into.set(i, l));
       // awaited below: a failure while an earlier layer is awaited must not count as unhandled
       built.catch(() => {});
       building.push(built);

@@ -13,7 +13,7 @@ import { Checkpoint } from './checkpoint.js';
 import { ResidentExpertStore, type ExpertStore, type ExpertStoreFactory } from './expert-store.js';
 import { loadSwiglu, type ExpertPrecision, type RoutedExpert } from './routed-expert.js';
 import { Kernels, matrix, type Matrix } from './kernels.js';
-import { checkpointLinears, loadLinear, type Linear, type MatrixPrecision } from './linear.js';
+import { checkpointLinears, LAYERS_BUILT_AT_ONCE, loadLinear, type Linear, type MatrixPrecision } from './linear.js';
 import { lmHeadName } from './held-matrices.js';
 import { heldPrecision, type CheckpointStorage } from './stored-blocks.js';
 import { KvCache } from './kv-cache.js';
@@ -110,9 +110,9 @@ export class MoeModel {
       }
       const finalNorm = readNorm(ckpt, spec.norm.kind, spec.names.finalNorm, spec.names.finalNormBias, H);
       const attention = attentionModule(spec.attention.kind);
-      // block sessions build off the event loop (linear.ts): two layers at a time keep both cores busy
-      const twoAtATime = pLimit(2);
-      const layers = await Promise.all(spec.layers.map((l) => twoAtATime(() => loadLayer(ckpt, spec, attention, l.names, l.mlp, linear, precision, kernels))));
+      // block sessions build off the event loop (linear.ts): layers loading side by side keep both cores busy
+      const side = pLimit(LAYERS_BUILT_AT_ONCE);
+      const layers = await Promise.all(spec.layers.map((l) => side(() => loadLayer(ckpt, spec, attention, l.names, l.mlp, linear, precision, kernels))));
       const experts = await (opts.expertStore ?? ((c, s, k) => ResidentExpertStore.create(c, s, k, expertPrecision)))(ckpt, spec, kernels);
       return new MoeModel(spec, ckpt, kernels, embed, finalNorm, lmHead, layers, experts, opts.kernels === undefined);
     } catch (e) {

@@ -109,7 +109,7 @@ export function readExpertFp32(ckpt: Checkpoint, spec: ModelSpec, layer: number,
 /** Makes an expert runnable: at once for float32 weights, by building a session for blocks. */
 export type ExpertBuild = () => Promise<RoutedExpert>;
 
-/** How to run float32 blocks or weights: float32 as they are, blocks through a session built when called. */
+/** The build of an expert held as float32 weights (runnable as they are) or as blocks (a session, built when the build is called). */
 function buildFor(kernels: Kernels, hidden: number, w: ExpertFp32Weights | { gate: BlockMatrix; up: BlockMatrix; down: BlockMatrix }): ExpertBuild {
   if ('gateUp' in w) {
     const e = new Fp32Expert(w, kernels);
