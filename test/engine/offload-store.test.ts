@@ -2,8 +2,7 @@
 // batched prefill routes every token before any expert runs, so experts the cache loads and evicts
 // in between must cost their read and nothing else (no session, nothing held).
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,23 +11,15 @@ import { Checkpoint } from '../../src/engine/checkpoint.js';
 import { Kernels } from '../../src/engine/kernels.js';
 import { OffloadingExpertStore } from '../../src/engine/offload-store.js';
 import { loadRoutedExpert } from '../../src/engine/routed-expert.js';
-import { writeSyntheticCheckpoint } from '../../src/engine/synthetic-checkpoint.js';
+import { BLOCK_SHAPED, writeBlockShapedModel } from '../helpers/block-shaped-model.js';
 
-const [E, k, H, I] = [6, 2, 64, 32];
+const [E, k] = [6, 2];
+const { hidden: H } = BLOCK_SHAPED;
 let dir: string;
 let kernels: Kernels;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'moe-eval-offload-'));
-  writeSyntheticCheckpoint(dir, {
-    dtype: 'F32',
-    seed: 3,
-    config: {
-      model_type: 'olmoe', hidden_size: H, intermediate_size: I, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: 1,
-      num_experts: E, num_experts_per_tok: k, vocab_size: 128, rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu',
-      tie_word_embeddings: false, max_position_embeddings: 256, norm_topk_prob: false, attention_bias: false, clip_qkv: null,
-    },
-  });
+  dir = writeBlockShapedModel({ layers: 1, experts: E, topK: k, seed: 3 });
   kernels = await Kernels.create({ threads: 1 });
 });
 

@@ -2,8 +2,7 @@
 // layer must end up at its own index with its own weights. The reference builds each layer alone,
 // from the same checkpoint, on a file of its own.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseModelSpec } from '../../src/engine/architectures/registry.js';
@@ -12,23 +11,15 @@ import { ResidentExpertStore } from '../../src/engine/expert-store.js';
 import { FusedExperts } from '../../src/engine/fused-experts.js';
 import { Kernels } from '../../src/engine/kernels.js';
 import { quantizeExpert, readExpertFp32 } from '../../src/engine/routed-expert.js';
-import { writeSyntheticCheckpoint } from '../../src/engine/synthetic-checkpoint.js';
+import { BLOCK_SHAPED, writeBlockShapedModel } from '../helpers/block-shaped-model.js';
 
-const [LAYERS, E, k, H, I, T] = [5, 6, 3, 64, 32, 4];
+const [LAYERS, E, k, T] = [5, 6, 3, 4];
+const { hidden: H, intermediate: I } = BLOCK_SHAPED;
 let dir: string;
 let kernels: Kernels;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'moe-eval-resident-'));
-  writeSyntheticCheckpoint(dir, {
-    dtype: 'F32',
-    seed: 7,
-    config: {
-      model_type: 'olmoe', hidden_size: H, intermediate_size: I, num_attention_heads: 4, num_key_value_heads: 2, num_hidden_layers: LAYERS,
-      num_experts: E, num_experts_per_tok: k, vocab_size: 128, rms_norm_eps: 1e-5, rope_theta: 10000, hidden_act: 'silu',
-      tie_word_embeddings: false, max_position_embeddings: 256, norm_topk_prob: false, attention_bias: false, clip_qkv: null,
-    },
-  });
+  dir = writeBlockShapedModel({ layers: LAYERS, experts: E, topK: k, seed: 7 });
   kernels = await Kernels.create({ threads: 2 });
 });
 
