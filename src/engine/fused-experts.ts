@@ -34,7 +34,7 @@ export class FusedExperts {
   /**
    * Builds the layer's node from each expert's blocks, asked for one at a time (`blocksOf`) and
    * written straight to the weights file at the expert's place, so loading holds one expert's blocks,
-   * never a layer's. A store passes one `file` for all its layers: rewriting pages is ~80x cheaper
+   * never a layer's. A store passes each layer one of a few `file`s it reuses: rewriting pages is ~80x cheaper
    * than faulting in new memory here (226 MB: 11 ms refilled, 858 ms fresh), and fresh memory made
    * up most of a full-depth OLMoE's load (82 -> 41 s with the reuse). At int8 activations (the
    * default accuracy level) the built session has copied everything it runs and no longer reads the
