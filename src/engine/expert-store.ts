@@ -134,14 +134,16 @@ class FusedLoadScratch {
 async function buildFusedLayers(ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels, precision: Exclude<ExpertPrecision, 'f32'>, moeLayers: number[], into: Map<number, ResidentLayer>): Promise<void> {
   const scratch = new FusedLoadScratch(precision);
   const building: Promise<void>[] = [];
+  let failed = false;
   try {
     for (const [n, i] of moeLayers.entries()) {
       // the layer built LAYERS_BUILT_AT_ONCE ago used the file this one takes
       if (building.length === LAYERS_BUILT_AT_ONCE) await building.shift();
+      if (failed) break; // the failure surfaces below; no need to read further layers
       // the layer's weights are written before this returns its promise; only the build is pending
       const built = fusedLayer(ckpt, spec, i, kernels, scratch, scratch.files[n % LAYERS_BUILT_AT_ONCE]).then((l) => void into.set(i, l));
       // awaited below: a failure while an earlier layer is awaited must not count as unhandled
-      built.catch(() => {});
+      built.catch(() => (failed = true));
       building.push(built);
     }
     await Promise.all(building);

@@ -49,4 +49,18 @@ describe('resident store of fused 4-bit layers', () => {
     await store.release();
     ckpt.close();
   });
+
+  it('a layer that fails to read rejects the load with its error while the other layer in build finishes', async () => {
+    const ckpt = Checkpoint.open(dir);
+    const spec = parseModelSpec(ckpt.config, join(dir, 'config.json'));
+    const read = ckpt.readF32.bind(ckpt);
+    for (const bad of [1, LAYERS - 1]) {
+      ckpt.readF32 = (name, ...rest) => {
+        if (name.startsWith(`model.layers.${bad}.mlp.experts.3.`)) throw new Error(`unreadable ${name}`);
+        return read(name, ...rest);
+      };
+      await expect(ResidentExpertStore.create(ckpt, spec, kernels, 'q4')).rejects.toThrow(`unreadable model.layers.${bad}.mlp.experts.3.`);
+    }
+    ckpt.close();
+  });
 });
