@@ -130,7 +130,6 @@ class FusedLoadScratch {
  * BUILD_OFF_THE_EVENT_LOOP), so while one layer's weights are prepacked the next one's are written and
  * built on the other core. Each layer in build holds a weights file, so more would also cost memory.
  */
-
 async function buildFusedLayers(ckpt: Checkpoint, spec: ModelSpec, kernels: Kernels, precision: Exclude<ExpertPrecision, 'f32'>, moeLayers: number[], into: Map<number, ResidentLayer>): Promise<void> {
   const scratch = new FusedLoadScratch(precision);
   const building: Promise<void>[] = [];
