@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inputError } from '../errors.js';
-import { SafetensorsFile, type TensorInfo } from './safetensors.js';
+import { SafetensorsFile, type StoredDtype, type TensorInfo } from './safetensors.js';
 
 export class Checkpoint {
   readonly config: Record<string, unknown>;
@@ -64,6 +64,14 @@ export class Checkpoint {
 
   readBytes(name: string, out?: Uint8Array): Uint8Array {
     return this.fileFor(name).readBytes(name, out);
+  }
+
+  floatDtype(name: string): StoredDtype {
+    return this.fileFor(name).floatDtype(name);
+  }
+
+  readSlice(name: string, start: number, out: Uint8Array): void {
+    this.fileFor(name).readSlice(name, start, out);
   }
 
   tensorNames(): string[] {

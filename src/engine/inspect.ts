@@ -38,7 +38,7 @@ export interface ModelFacts {
    */
   projectionParameters: number;
   tiedEmbeddings: boolean;
-  /** stored dtype of the token embedding (a BF16 table is held as BF16, see embedding.ts) */
+  /** stored dtype of the token embedding (lookups read its rows as stored, see embedding.ts) */
   embeddingDtype: string;
   configSha256: string;
   weightFiles: { path: string; sizeBytes: number }[];

@@ -17,7 +17,7 @@ import { checkpointLinears, LAYERS_BUILT_AT_ONCE, loadLinear, type Linear, type 
 import { lmHeadName } from './held-matrices.js';
 import { heldPrecision, type CheckpointStorage } from './stored-blocks.js';
 import { KvCache } from './kv-cache.js';
-import { Fp32Embedding, readEmbedding, type Embedding } from './embedding.js';
+import { Fp32Embedding, storedEmbedding, type Embedding } from './embedding.js';
 import { normFn, readNorm, type NormFn, type NormWeights } from './norm.js';
 import { addInPlace, dot, sigmoid } from './ops.js';
 import { ropeSchedule, type RopeSchedule } from './rope.js';
@@ -106,7 +106,7 @@ export class MoeModel {
         const table = new Fp32Embedding(ckpt.readF32(spec.names.embed, [V, H]), H);
         [embed, lmHead] = [table, await loadLinear(kernels, table.data, V, H, 'f32', lmHeadBias)];
       } else {
-        [embed, lmHead] = [readEmbedding(ckpt, spec.names.embed, V, H), await linear([[lmHeadName(spec), V]], H, lmHeadBias)];
+        [embed, lmHead] = [storedEmbedding(ckpt, spec.names.embed, V, H), await linear([[lmHeadName(spec), V]], H, lmHeadBias)];
       }
       const finalNorm = readNorm(ckpt, spec.norm.kind, spec.names.finalNorm, spec.names.finalNormBias, H);
       const attention = attentionModule(spec.attention.kind);

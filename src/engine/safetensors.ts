@@ -105,7 +105,6 @@ export class SafetensorsFile {
     return this.tensors.get(name);
   }
 
-  /** Raw stored bytes of one tensor (a byte-range read). */
   /** One tensor's raw bytes, into `out` when given (it must be exactly as long). */
   readBytes(name: string, out?: Uint8Array): Uint8Array {
     const info = this.mustGet(name);
@@ -115,12 +114,28 @@ export class SafetensorsFile {
     return result;
   }
 
+  /** `out.length` bytes of one tensor from byte `start` of its data (a row of a table, say). */
+  readSlice(name: string, start: number, out: Uint8Array): void {
+    const info = this.mustGet(name);
+    if (!(Number.isInteger(start) && start >= 0 && start + out.length <= info.byteLength)) {
+      throw new Error(`${this.path}: bytes [${start}, ${start + out.length}) lie outside tensor ${name} (${info.byteLength} bytes)`);
+    }
+    readExactly(this.descriptor(), out, info.offset + start);
+  }
+
+  /** The dtype of a tensor that is read as float32 weights; any other is refused, naming the tensor. */
+  floatDtype(name: string): StoredDtype {
+    const { dtype } = this.mustGet(name);
+    if (!FLOAT_DTYPES.has(dtype)) {
+      throw inputError('safetensors-dtype', `${this.path}: tensor ${name} has dtype ${dtype}; only F32, BF16 and F16 weights are supported`);
+    }
+    return dtype as StoredDtype;
+  }
+
   /** One tensor widened to float32 (F32 is read straight into the result, no second copy). */
   readF32(name: string, out?: Float32Array): Float32Array {
     const info = this.mustGet(name);
-    if (!FLOAT_DTYPES.has(info.dtype)) {
-      throw inputError('safetensors-dtype', `${this.path}: tensor ${name} has dtype ${info.dtype}; only F32, BF16 and F16 weights are supported`);
-    }
+    this.floatDtype(name);
     const count = info.byteLength / ITEM_BYTES[info.dtype];
     const result = out ?? new Float32Array(count);
     if (result.length !== count) throw new Error(`readF32(${name}): output holds ${result.length}, tensor has ${count}`);
@@ -130,8 +145,7 @@ export class SafetensorsFile {
     }
     const raw = new Uint16Array(count);
     readExactly(this.descriptor(), new Uint8Array(raw.buffer), info.offset);
-    if (info.dtype === 'BF16') bf16ToF32(raw, result);
-    else f16ToF32(raw, result);
+    widenHalves(info.dtype as 'BF16' | 'F16', raw, result);
     return result;
   }
 
@@ -159,6 +173,12 @@ function readExactly(fd: number, target: Uint8Array, position: number): void {
     if (n === 0) throw inputError('safetensors-truncated', `unexpected end of file at byte ${position + done}`, 'the file is truncated');
     done += n;
   }
+}
+
+/** 16-bit floats of `dtype` widened to float32, exactly. */
+export function widenHalves(dtype: 'BF16' | 'F16', src: Uint16Array, dst: Float32Array): void {
+  if (dtype === 'BF16') bf16ToF32(src, dst);
+  else f16ToF32(src, dst);
 }
 
 /** bfloat16 is the top half of a float32: widening is exact. */

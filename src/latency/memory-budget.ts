@@ -1,7 +1,8 @@
 // What a run holds in memory, known from the checkpoint's headers before any weight is read: every
 // dense weight (attention, norms, LM head, routers, shared experts, dense MLPs) in float32 except the
-// projections --precision holds in 8- or 4-bit blocks (attention, LM head, shared and dense MLPs), the
-// embedding table as stored when BF16, the routed experts at the precision they are held in (blocks as onnxruntime
+// projections --precision holds in 8- or 4-bit blocks (attention, LM head, shared and dense MLPs), not
+// the embedding table (lookups read its rows from the checkpoint) unless a tied float32 LM head holds
+// it, the routed experts at the precision they are held in (blocks as onnxruntime
 // holds them, see PREPACKED_FACTOR), and a fixed overhead for Node.js, onnxruntime, activations and the KV cache. An offloading run holds C
 // routed experts per MoE layer plus one float32 transient expert (a batched prefill runs an expert
 // the cache no longer holds, and reads go through one buffer). A run that cannot fit is refused up
@@ -78,11 +79,11 @@ export function memoryBudget(f: ModelFacts, held: HeldPrecisions = F32): MemoryB
   const paramsPerExpert = 3 * H * I;
   const L = f.moeLayers.length;
   const denseParameters = f.totalParameters - L * f.experts * paramsPerExpert;
-  // a tied float32 LM head shares the float32 embedding; otherwise a BF16 table stays BF16 (embedding.ts)
-  // and a tied head is a quantised copy of its own
+  // a tied float32 LM head holds the embedding in float32 for both; otherwise lookups read rows from
+  // the checkpoint (embedding.ts) and a tied head is a quantised copy of its own
   const embedding = f.vocabSize * H;
   const sharedHead = f.tiedEmbeddings && held.densePrecision === 'f32';
-  const embeddingBytes = embedding * (f.embeddingDtype === 'BF16' && !sharedHead ? 2 : COMPUTE_BYTES_PER_PARAMETER);
+  const embeddingBytes = sharedHead ? embedding * COMPUTE_BYTES_PER_PARAMETER : 0;
   const quantisedHead = f.tiedEmbeddings && !sharedHead ? embedding : 0;
   const denseBytes = (denseParameters - f.projectionParameters - embedding) * COMPUTE_BYTES_PER_PARAMETER + embeddingBytes + (f.projectionParameters + quantisedHead) * heldBytesPerParameter(held.densePrecision);
   const transientBytes = paramsPerExpert * COMPUTE_BYTES_PER_PARAMETER;

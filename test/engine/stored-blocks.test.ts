@@ -1,14 +1,8 @@
 // The storage a config.json marker declares (what `moe-eval quantize` writes and every later run
-// reads), and the BF16 embedding table held as stored and widened row by row.
+// reads).
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Checkpoint } from '../../src/engine/checkpoint.js';
-import { readEmbedding } from '../../src/engine/embedding.js';
 import { resolvePrecisions } from '../../src/engine/model.js';
-import { writeSafetensors } from '../../src/engine/safetensors-writer.js';
 import { quantizationMarker, storageOf, type CheckpointStorage } from '../../src/engine/stored-blocks.js';
 import { MoeEvalError } from '../../src/errors.js';
 
@@ -60,26 +54,5 @@ describe('precisions of a pre-quantized checkpoint', () => {
   it('refuse another precision for what is stored, naming the flag', () => {
     expect(() => resolve({ experts: 'q4', matrices: 'q4' }, { densePrecision: 'f32' })).toThrow(/--precision f32: \/m stores its attention, LM head and MLP matrices in 4-bit blocks/);
     expect(() => resolve({ experts: 'q8', matrices: 'weights' }, { expertPrecision: 'q4' })).toThrow(/--quant q4: \/m stores its routed experts in 8-bit blocks/);
-  });
-});
-
-describe('a BF16 embedding table', () => {
-  it('looks rows up exactly as float32, negative values and later rows included', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'moe-eval-embed-'));
-    // bf16 bit patterns by hand: 1.0 = 0x3f80, -1.5 = 0xbfc0, 0.15625 = 0x3e20, -2^-126 = 0x8080, 3.0 = 0x4040, -0 = 0x8000
-    const bits = Uint16Array.of(0x3f80, 0xbfc0, 0x3e20, 0x8080, 0x4040, 0x8000);
-    const want = [1, -1.5, 0.15625, -(2 ** -126), 3, -0];
-    writeSafetensors(join(dir, 'model.safetensors'), [{ name: 'e', dtype: 'BF16', shape: [3, 2], bytes: () => new Uint8Array(bits.buffer) }]);
-    writeFileSync(join(dir, 'config.json'), '{}');
-    const ckpt = Checkpoint.open(dir);
-    const table = readEmbedding(ckpt, 'e', 3, 2);
-    const out = new Float32Array(7).fill(9);
-    table.lookup(2, out, 1);
-    table.lookup(0, out, 3);
-    table.lookup(1, out, 5);
-    expect(Array.from(out)).toEqual([9, want[4], want[5], want[0], want[1], want[2], want[3]]);
-    expect(Object.is(out[2], -0)).toBe(true);
-    expect(() => readEmbedding(ckpt, 'e', 2, 3)).toThrow(/tensor e has shape \[3,2\], expected \[2,3\]/);
-    ckpt.close();
   });
 });
