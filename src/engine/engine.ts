@@ -33,10 +33,14 @@ export class Engine {
   constructor(readonly model: MoeModel) {}
 
   private async forward(tokens: number[], kv: KvCache, routing: ExpertRouting, phase: RoutingPhase, logitsFrom?: number): Promise<Float32Array> {
+    return this.timed(phase, tokens.length, () => this.model.forward(tokens, kv, routing, { phase, logitsFrom }));
+  }
+
+  private async timed<T>(phase: RoutingPhase, tokens: number, pass: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
-    const logits = await this.model.forward(tokens, kv, routing, { phase, logitsFrom });
-    this.timings.push({ phase, tokens: tokens.length, ms: performance.now() - t0 });
-    return logits;
+    const result = await pass();
+    this.timings.push({ phase, tokens, ms: performance.now() - t0 });
+    return result;
   }
 
   /**
@@ -85,9 +89,12 @@ export class Engine {
     const V = this.model.spec.vocabSize;
     const kv = this.model.newKvCache(input.length);
     const from = context.length - 1;
-    const logits = await this.forward(input, kv, routing, 'prefill', from);
     const out = new Float64Array(target.length);
-    for (let i = 0; i < target.length; i++) out[i] = logSoftmaxAt(logits.subarray(i * V, (i + 1) * V), target[i]);
+    // each block of logits is reduced as it comes: a long window never holds all of its logits
+    const score = (firstRow: number, logits: Float32Array) => {
+      for (let r = 0; r * V < logits.length; r++) out[firstRow - from + r] = logSoftmaxAt(logits.subarray(r * V, (r + 1) * V), target[firstRow - from + r]);
+    };
+    await this.timed('prefill', input.length, () => this.model.forwardLogits(input, kv, routing, { phase: 'prefill', logitsFrom: from }, score));
     return out;
   }
 

@@ -1,9 +1,10 @@
 // Engine requests against direct forward passes: continuations scored from a shared context's KV
-// cache equal scoring each (context + continuation) on its own; rolling windows as lm-eval makes them.
+// cache equal scoring each (context + continuation) on its own; a long window scored in blocks of
+// logits equals decoding it token by token; rolling windows as lm-eval makes them.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine, logSoftmaxAt } from '../../src/engine/engine.js';
-import { MoeModel } from '../../src/engine/model.js';
+import { LOGIT_ROWS_AT_ONCE, MoeModel } from '../../src/engine/model.js';
 import { OwnTopKRouting } from '../../src/engine/own-routing.js';
 import { rollingWindows } from '../../src/tasks/adapters/loglikelihood-rolling.js';
 import { RoutingController } from '../../src/routing/index.js';
@@ -51,6 +52,25 @@ describe('Engine.loglikelihood', () => {
     const both = await new Engine(model).loglikelihood(ctx, conts, mk());
     const secondAlone = await new Engine(model).loglikelihood(ctx, [conts[1]], mk());
     expect(both[1].logprob).toBe(secondAlone[0].logprob);
+  });
+});
+
+describe('Engine.scoreWindow', () => {
+  it('a window longer than one block of logits scores every token as decoding them one by one does', async () => {
+    // 300 tokens: the LM head runs on rows 0-127, 128-255 and 256-298 and never on more at once
+    const tokens = Array.from({ length: 300 }, (_, i) => (i * 37 + 11) % model.spec.vocabSize);
+    const head = vi.spyOn((model as unknown as { lmHead: { run(x: Float32Array, rows: number): Promise<Float32Array> } }).lmHead, 'run');
+    const routing = () => new OwnTopKRouting(model.spec.moe.router);
+    const scored = await new Engine(model).scoreWindow(tokens.slice(0, 1), tokens.slice(1), routing());
+    expect(head.mock.calls.map(([, rows]) => rows)).toEqual([LOGIT_ROWS_AT_ONCE, LOGIT_ROWS_AT_ONCE, 299 - 2 * LOGIT_ROWS_AT_ONCE]);
+    head.mockRestore();
+    // the same tokens fed one at a time through a KV cache: one row of logits per step
+    const kv = model.newKvCache(tokens.length);
+    const own = routing();
+    for (let i = 0; i + 1 < tokens.length; i++) {
+      const logits = await model.forward([tokens[i]], kv, own, { phase: 'decode' });
+      expect(scored[i], `token ${i + 1}`).toBeCloseTo(logSoftmaxAt(logits, tokens[i + 1]), 4);
+    }
   });
 });
 
