@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SafetensorsFile } from '../../src/engine/safetensors.js';
+import { writeSyntheticCheckpoint } from '../../src/engine/synthetic-checkpoint.js';
 import { writeGguf } from '../../tools/bench/gguf.js';
 
 interface ReadGguf {
@@ -54,9 +55,17 @@ function readGguf(path: string): ReadGguf {
   return { version, kv, tensors, dataStart: Math.ceil(p / align) * align, buf };
 }
 
-const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'golden', 'olmoe-e8k2-f32');
+const GOLDEN = join(import.meta.dirname, '..', 'fixtures', 'golden');
 const dir = mkdtempSync(join(tmpdir(), 'moe-eval-gguf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The olmoe-e8k2-f32 golden model with as many kv heads as heads: llama.cpp's OLMoE has no
+// grouped-query attention (it sizes the k norm as the hidden width).
+const FIXTURE = join(dir, 'olmoe-mha');
+writeSyntheticCheckpoint(FIXTURE, {
+  config: { ...JSON.parse(readFileSync(join(GOLDEN, 'olmoe-e8k2-f32', 'config.json'), 'utf8')), num_key_value_heads: 4 },
+  dtype: 'F32',
+  seed: 7,
+});
 
 describe('bench GGUF conversion', () => {
   it('writes an OLMoE checkpoint as llama.cpp names and lays it out, experts stacked, bytes unchanged', () => {
@@ -65,12 +74,12 @@ describe('bench GGUF conversion', () => {
     const g = readGguf(out);
     expect(size).toBe(g.buf.length);
     expect(g.version).toBe(3);
-    // config.json: hidden 64, 3 layers, 4 heads / 2 kv heads, 8 experts top-2, intermediate 48
+    // config.json: hidden 64, 3 layers, 4 heads / 4 kv heads, 8 experts top-2, intermediate 48
     expect(g.kv.get('general.architecture')).toBe('olmoe');
     expect(g.kv.get('olmoe.block_count')).toBe(3);
     expect(g.kv.get('olmoe.embedding_length')).toBe(64);
     expect(g.kv.get('olmoe.attention.head_count')).toBe(4);
-    expect(g.kv.get('olmoe.attention.head_count_kv')).toBe(2);
+    expect(g.kv.get('olmoe.attention.head_count_kv')).toBe(4);
     expect(g.kv.get('olmoe.expert_count')).toBe(8);
     expect(g.kv.get('olmoe.expert_used_count')).toBe(2);
     expect(g.kv.get('olmoe.feed_forward_length')).toBe(48);
@@ -83,8 +92,8 @@ describe('bench GGUF conversion', () => {
       const V = st.info('model.embed_tokens.weight')!.shape[0];
       expect(g.kv.get('olmoe.vocab_size')).toBe(V);
       expect(g.tensors.get('token_embd.weight')!.ne).toEqual([64, V]);
-      // kv heads 2 x head dim 16
-      expect(g.tensors.get('blk.2.attn_k.weight')!.ne).toEqual([64, 32]);
+      // kv heads 4 x head dim 16
+      expect(g.tensors.get('blk.2.attn_k.weight')!.ne).toEqual([64, 64]);
       const down = g.tensors.get('blk.1.ffn_down_exps.weight')!;
       expect(down.ne).toEqual([48, 64, 8]);
       expect(down.type).toBe(0);
@@ -100,6 +109,17 @@ describe('bench GGUF conversion', () => {
   });
 
   it('refuses an architecture it has no llama.cpp mapping for, naming the ones it has', () => {
-    expect(() => writeGguf(join(FIXTURE, '..', 'mixtral-e8k2-f32'), join(dir, 'mixtral.gguf'))).toThrow(/no GGUF mapping for model_type mixtral \(have: olmoe, qwen2_moe\)/);
+    expect(() => writeGguf(join(GOLDEN, 'mixtral-e8k2-f32'), join(dir, 'mixtral.gguf'))).toThrow(/no GGUF mapping for model_type mixtral \(have: olmoe, qwen2_moe\)/);
+  });
+
+  // llama.cpp would load some of these and time a different model (renormalised weights dropped, a
+  // dense layer's MLP missing), others it refuses only when loading; the writer names every gap.
+  it.each([
+    ['olmoe-e8k2-f32', /olmoe graph does not compute this checkpoint's grouped-query attention \(2 kv heads for 4\)$/],
+    ['olmoe-clipqkv-f32', /grouped-query attention \(2 kv heads for 4\), clip_qkv 1$/],
+    ['olmoe-e16k4-bf16', /norm_topk_prob=true, grouped-query attention/],
+    ['qwen2_moe-e16k4-bf16', /qwen2moe graph does not compute this checkpoint's 1 dense layer\(s\), norm_topk_prob=true$/],
+  ])('refuses %s, whose model llama.cpp does not compute', (name, message) => {
+    expect(() => writeGguf(join(GOLDEN, name), join(dir, `${name}.gguf`))).toThrow(message);
   });
 });

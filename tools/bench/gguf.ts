@@ -13,20 +13,33 @@
 import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { parseModelSpec } from '../../src/engine/architectures/registry.js';
 import { Checkpoint } from '../../src/engine/checkpoint.js';
-import type { GqaAttentionNames, ModelSpec } from '../../src/engine/spec.js';
+import type { GqaAttentionNames, GqaAttentionSpec, ModelSpec } from '../../src/engine/spec.js';
 
 const ALIGNMENT = 32;
 const GGML_TYPE: Record<string, number> = { F32: 0, F16: 1, BF16: 30 };
 type Value = { u32: number } | { f32: number } | { str: string } | { bool: boolean };
 
-/** Per architecture: llama.cpp's name and the hyper-parameters it reads beyond the common ones. */
+/**
+ * Per architecture: llama.cpp's name, the hyper-parameters it reads beyond the common ones, and what
+ * its graph for that architecture does not compute (a GGUF of such a checkpoint would time, and
+ * answer for, a different model than the one moe-eval runs).
+ */
 interface GgufArchitecture {
   name: string;
   keys(spec: ModelSpec): Record<string, Value>;
+  gaps(spec: ModelSpec, attention: GqaAttentionSpec): string[];
 }
 
 const GGUF_ARCHITECTURES: Record<string, GgufArchitecture> = {
-  olmoe: { name: 'olmoe', keys: (s) => ({ feed_forward_length: { u32: s.moe.intermediateSize } }) },
+  olmoe: {
+    name: 'olmoe',
+    keys: (s) => ({ feed_forward_length: { u32: s.moe.intermediateSize } }),
+    // llama.cpp sizes OLMoE's k norm as the whole hidden width and has no clamp
+    gaps: (_, a) => [
+      ...(a.numKvHeads !== a.numHeads ? [`grouped-query attention (${a.numKvHeads} kv heads for ${a.numHeads})`] : []),
+      ...(a.clipQkv !== null ? [`clip_qkv ${a.clipQkv}`] : []),
+    ],
+  },
   qwen2_moe: {
     name: 'qwen2moe',
     keys: (s) => ({
@@ -34,8 +47,22 @@ const GGUF_ARCHITECTURES: Record<string, GgufArchitecture> = {
       expert_feed_forward_length: { u32: s.moe.intermediateSize },
       expert_shared_feed_forward_length: { u32: s.moe.shared!.intermediateSize },
     }),
+    gaps: (s) => (s.moe.shared?.gated ? [] : ['no gated shared expert']),
   },
 };
+
+/** What neither llama.cpp graph computes: both route every layer by softmax top-k without renormalising. */
+function commonGaps(spec: ModelSpec, a: GqaAttentionSpec): string[] {
+  const dense = spec.layers.filter((l) => l.mlp !== 'moe').length;
+  return [
+    ...(dense ? [`${dense} dense layer(s)`] : []),
+    ...(spec.notes.norm_topk_prob === true ? ['norm_topk_prob=true'] : []),
+    ...(a.slidingWindow !== null ? [`a sliding window of ${a.slidingWindow}`] : []),
+    ...(a.oBias ? ['an o_proj bias'] : []),
+    ...(spec.names.lmHeadBias || spec.names.finalNormBias || spec.norm.kind !== 'rms' ? ['LayerNorm or output biases'] : []),
+    ...(spec.rope.kind !== 'default' || spec.rope.interleaved ? [`rope ${spec.rope.kind}${spec.rope.interleaved ? ' (interleaved)' : ''}`] : []),
+  ];
+}
 
 /** One GGUF tensor: its name, ggml dims and the HF tensors whose bytes it concatenates. */
 interface GgufTensor {
@@ -140,6 +167,8 @@ export function writeGguf(ckptDir: string, outPath: string): number {
     const arch = GGUF_ARCHITECTURES[spec.modelType];
     if (!arch) throw new Error(`no GGUF mapping for model_type ${spec.modelType} (have: ${Object.keys(GGUF_ARCHITECTURES).join(', ')})`);
     if (spec.attention.kind !== 'gqa') throw new Error('GGUF conversion supports grouped-query attention only');
+    const gaps = [...commonGaps(spec, spec.attention), ...arch.gaps(spec, spec.attention)];
+    if (gaps.length) throw new Error(`${ckptDir}: llama.cpp's ${arch.name} graph does not compute this checkpoint's ${gaps.join(', ')}`);
     const a = arch.name;
     const kv: Record<string, Value> = {
       'general.architecture': { str: a },
