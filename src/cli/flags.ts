@@ -17,7 +17,7 @@ export const threadsFlag = Flags.integer({
 /** How the weights are held: --precision for every matrix but the routers, --quant for the routed experts alone. */
 export const precisionFlags = {
   quant: Flags.string({ description: 'routed experts in float32 (f32) or 8- / 4-bit blocks through onnxruntime MatMulNBits (q8, q4), as on-device deployments store them; default: as the checkpoint stores them (moe-eval quantize; f32 where it stores only the other matrices), else --precision', options: [...MATRIX_PRECISIONS], helpGroup: 'PRECISION' }),
-  precision: Flags.string({ description: 'every weight matrix but the routers (attention projections, LM head, shared and dense MLPs, and the routed experts unless --quant says otherwise) held in float32 (f32) or 8- / 4-bit blocks of 32 (q8, q4), computed with int8 activations and float32 accumulation; router logits stay float32; default: as the checkpoint stores them (moe-eval quantize --precision), else f32', options: [...MATRIX_PRECISIONS], helpGroup: 'PRECISION' }),
+  precision: Flags.string({ description: 'every weight matrix but the routers (attention projections, LM head, shared and dense MLPs, and the routed experts unless --quant says otherwise) held in float32 (f32) or 8- / 4-bit blocks of 128 (q8, q4), computed with int8 activations and float32 accumulation; router logits stay float32; default: as the checkpoint stores them (moe-eval quantize --precision), else f32', options: [...MATRIX_PRECISIONS], helpGroup: 'PRECISION' }),
 };
 
 export interface PrecisionFlagValues {

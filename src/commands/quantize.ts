@@ -24,7 +24,7 @@ export default class Quantize extends MoeEvalCommand {
   static override flags = {
     model: modelFlag,
     out: Flags.string({ description: 'folder of the quantized checkpoint (a new folder)', required: true, helpValue: 'DIR' }),
-    precision: Flags.string({ description: 'what every weight matrix but the routers and embeddings becomes (attention projections, LM head, shared and dense MLPs, and the routed experts unless --quant says otherwise): blocks of 32 weights with one float scale each (q8, q4), or copied as stored (f32)', options: Object.keys(STORED_AS), default: 'q4' }),
+    precision: Flags.string({ description: 'what every weight matrix but the routers and embeddings becomes (attention projections, LM head, shared and dense MLPs, and the routed experts unless --quant says otherwise): blocks of 128 weights with one float scale each (q8, q4), or copied as stored (f32)', options: Object.keys(STORED_AS), default: 'q4' }),
     quant: Flags.string({ description: 'what the routed experts become; default: --precision', options: Object.keys(STORED_AS) }),
     force: Flags.boolean({ description: 'write into a folder that already holds a checkpoint', default: false }),
   };

@@ -6,7 +6,7 @@
 // we selected, and `router_weights` carries our mixing weights as they are (no softmax, no renormalisation).
 
 import * as ort from 'onnxruntime-node';
-import { blockBytes, Q4_BLOCK, type BlockBits, type BlockMatrix } from './block-quant.js';
+import { blockBytes, BLOCK_SIZE, type BlockBits, type BlockMatrix } from './block-quant.js';
 import { blockSessionOptions, DEFAULT_ACCURACY_LEVEL, INT8_ACCURACY_LEVEL } from './linear.js';
 import { WeightsFile } from './onnx-graph.js';
 
@@ -26,7 +26,7 @@ export interface FusedShape {
 }
 
 /** QMoE reads whole blocks only: both matrix widths must be multiples of the block (tiny test shapes are not). */
-export const canFuse = (hidden: number, intermediate: number): boolean => hidden % Q4_BLOCK === 0 && intermediate % Q4_BLOCK === 0;
+export const canFuse = (hidden: number, intermediate: number): boolean => hidden % BLOCK_SIZE === 0 && intermediate % BLOCK_SIZE === 0;
 
 export class FusedExperts {
   private constructor(private readonly session: ort.InferenceSession, private readonly shape: FusedShape) {}
@@ -47,9 +47,9 @@ export class FusedExperts {
    */
   static async create(shape: FusedShape, blocksOf: (expert: number) => ExpertBlocks, threads: number, accuracyLevel = DEFAULT_ACCURACY_LEVEL, file?: WeightsFile): Promise<FusedExperts> {
     const { experts: E, hidden: H, intermediate: I, bits } = shape;
-    if (!canFuse(H, I)) throw new Error(`FusedExperts: ${H}x${I} is not whole blocks of ${Q4_BLOCK}`);
+    if (!canFuse(H, I)) throw new Error(`FusedExperts: ${H}x${I} is not whole blocks of ${BLOCK_SIZE}`);
     const per = blockBytes(bits);
-    const [bH, bI] = [H / Q4_BLOCK, I / Q4_BLOCK];
+    const [bH, bI] = [H / BLOCK_SIZE, I / BLOCK_SIZE];
     const rowBytes = bH * per;
     const copies = accuracyLevel === INT8_ACCURACY_LEVEL;
     if (file && !copies) throw new Error(`FusedExperts: accuracy level ${accuracyLevel} reads its weights file at run time and cannot share one`);
@@ -101,7 +101,7 @@ export class FusedExperts {
               attrs: {
                 k: shape.topK,
                 expert_weight_bits: bits,
-                block_size: Q4_BLOCK,
+                block_size: BLOCK_SIZE,
                 accuracy_level: accuracyLevel,
                 normalize_routing_weights: 0,
                 // swiglu(g, u) = g·σ(α·g)·(u + β), g and u clamped at the limit: α = 1, β = 0 and no limit is SiLU(g)·u

@@ -5,14 +5,14 @@
 // accumulation) measured ~7x faster than a float32 GEMV of the OLMoE LM head [50304, 2048] here.
 
 import * as ort from 'onnxruntime-node';
-import { BLOCK_BITS, blockBytes, blockMatrixBytes, quantizeBlocks, type BlockMatrix } from './block-quant.js';
+import { BLOCK_BITS, BLOCK_SIZE, blockBytes, blockMatrixBytes, quantizeBlocks, type BlockMatrix } from './block-quant.js';
 import { matrix, vectorTensor, type Kernels, type Matrix } from './kernels.js';
 import { createSession, type GraphDef, type GraphNode } from './onnx-graph.js';
 import type { LinearLoader } from './attention/attention.js';
 import type { Checkpoint } from './checkpoint.js';
 import { blocksAt, type Storage } from './stored-blocks.js';
 
-/** float32, or 8- / 4-bit blocks of 32 with one float scale each */
+/** float32, or 8- / 4-bit blocks of BLOCK_SIZE (128) with one float scale each */
 export const MATRIX_PRECISIONS = ['f32', 'q8', 'q4'] as const;
 export type MatrixPrecision = (typeof MATRIX_PRECISIONS)[number];
 
@@ -70,7 +70,7 @@ export function matMulNBits(input: string, weight: string, output: string, q: Bl
     domain: 'com.microsoft',
     inputs: [input, `${weight}_q`, `${weight}_s`],
     outputs: [output],
-    attrs: { K: q.cols, N: q.rows, bits: q.bits, block_size: 32, accuracy_level: accuracyLevel },
+    attrs: { K: q.cols, N: q.rows, bits: q.bits, block_size: BLOCK_SIZE, accuracy_level: accuracyLevel },
   };
 }
 

@@ -11,7 +11,7 @@ import { usageError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
 import { parseModelSpec } from './architectures/registry.js';
 import { Checkpoint } from './checkpoint.js';
-import { BLOCK_BITS, blockBytes, Q4_BLOCK, type BlockMatrix } from './block-quant.js';
+import { BLOCK_BITS, blockBytes, BLOCK_SIZE, type BlockMatrix } from './block-quant.js';
 import { heldMatrices, swigluMatrices, type HeldMatrix } from './held-matrices.js';
 import { writeSafetensors, type BytesToWrite } from './safetensors-writer.js';
 import { moeLayerIndices } from './spec.js';
@@ -73,7 +73,7 @@ export function quantizeCheckpoint(modelDir: string, outDir: string, storage: Ch
     };
     for (const m of stored.values()) {
       const names = storedBlockNames(m.name, m.precision);
-      const blocks = Math.ceil(m.cols / Q4_BLOCK);
+      const blocks = Math.ceil(m.cols / BLOCK_SIZE);
       tensors.push({ name: names.packed, dtype: 'U8', shape: [m.rows, blocks, blockBytes(BLOCK_BITS[m.precision])], bytes: () => quantized(m).packed });
       tensors.push({ name: names.scales, dtype: 'F32', shape: [m.rows, blocks], bytes: () => { const s = quantized(m).scales; return new Uint8Array(s.buffer, s.byteOffset, s.byteLength); } });
     }

@@ -1,5 +1,5 @@
 // Checkpoints written by `moe-eval quantize`: a weight matrix W (HF name N, [rows, cols]) is stored
-// pre-quantized as N.q4 / N.q8 (U8 [rows, blocks, 16 | 32], onnxruntime MatMulNBits' packed values)
+// pre-quantized as N.q4 / N.q8 (U8 [rows, blocks, 64 | 128], onnxruntime MatMulNBits' packed values)
 // and N.q4_scales / N.q8_scales (F32 [rows, blocks]), and config.json says which matrices are stored
 // so under `moe_eval_quantization`: the routed experts, and optionally every matrix --precision holds
 // (held-matrices.ts). Loading such a checkpoint skips the quantization a run would redo at every
@@ -7,12 +7,12 @@
 
 import { inputError, usageError } from '../errors.js';
 import type { Checkpoint } from './checkpoint.js';
-import { BLOCK_BITS, BLOCK_PRECISION_NAMES, blockBytes, Q4_BLOCK, quantizeBlocks, type BlockMatrix, type BlockPrecision } from './block-quant.js';
+import { BLOCK_BITS, BLOCK_PRECISION_NAMES, blockBytes, BLOCK_SIZE, quantizeBlocks, type BlockMatrix, type BlockPrecision } from './block-quant.js';
 import type { MatrixPrecision } from './linear.js';
 import type { ExpertTensorNames } from './spec.js';
 
 export const QUANTIZATION_KEY = 'moe_eval_quantization';
-export const STORED_LAYOUT = { block_size: Q4_BLOCK, layout: 'onnxruntime-matmulnbits' } as const;
+export const STORED_LAYOUT = { block_size: BLOCK_SIZE, layout: 'onnxruntime-matmulnbits' } as const;
 
 /** a block precision a checkpoint can store */
 export type StoredPrecision = BlockPrecision;
@@ -41,7 +41,8 @@ export function storageOf(config: Record<string, unknown>, source: string): Chec
   const experts = storage(q?.routed_experts);
   const matrices = storage(q?.matrices);
   if (experts === null || matrices === null || (experts === 'weights' && matrices === 'weights') || q.block_size !== STORED_LAYOUT.block_size || q.layout !== STORED_LAYOUT.layout) {
-    throw inputError('quantization-unsupported', `${source}: ${QUANTIZATION_KEY} ${JSON.stringify(q)} is not a layout this moe-eval reads`, `expected routed_experts and/or matrices of ${STORED.join(' or ')} with ${JSON.stringify(STORED_LAYOUT)} (written by moe-eval quantize)`);
+    const older = q?.block_size !== STORED_LAYOUT.block_size && q?.layout === STORED_LAYOUT.layout ? `; blocks of ${q.block_size} come from an older moe-eval: run moe-eval quantize on the original checkpoint again` : '';
+    throw inputError('quantization-unsupported', `${source}: ${QUANTIZATION_KEY} ${JSON.stringify(q)} is not a layout this moe-eval reads`, `expected routed_experts and/or matrices of ${STORED.join(' or ')} with ${JSON.stringify(STORED_LAYOUT)} (written by moe-eval quantize)${older}`);
   }
   return { experts, matrices };
 }
@@ -70,7 +71,7 @@ export const storedBlockNames = (weight: string, precision: StoredPrecision) => 
 export function readStoredBlocks(ckpt: Checkpoint, parts: readonly (readonly [name: string, rows: number])[], cols: number, precision: StoredPrecision, reuse?: BlockMatrix): BlockMatrix {
   const bits = BLOCK_BITS[precision];
   const per = blockBytes(bits);
-  const blocks = Math.ceil(cols / Q4_BLOCK);
+  const blocks = Math.ceil(cols / BLOCK_SIZE);
   const rows = parts.reduce((n, [, r]) => n + r, 0);
   const packed = reuse?.packed ?? new Uint8Array(rows * blocks * per);
   const scales = reuse?.scales ?? new Float32Array(rows * blocks);

@@ -9,7 +9,7 @@
 // front with the numbers and the flags that would fit, instead of meeting the out-of-memory killer.
 
 import { usageError } from '../errors.js';
-import { BLOCK_PRECISION_NAMES } from '../engine/block-quant.js';
+import { BLOCK_PRECISION_NAMES, BLOCK_SIZE } from '../engine/block-quant.js';
 import type { ModelFacts } from '../engine/inspect.js';
 import { matrixBytes, type MatrixPrecision } from '../engine/linear.js';
 import type { ExpertPrecision } from '../engine/routed-expert.js';
@@ -71,7 +71,7 @@ export const FUSED_PREPACKED_FACTOR = 1.25;
 const heldMatrixBytes = (rows: number, cols: number, p: MatrixPrecision) => (p === 'f32' ? 1 : PREPACKED_FACTOR) * matrixBytes(rows, cols, p);
 
 /** Bytes per parameter of a held matrix whose rows are whole blocks (real checkpoints' are). */
-const heldBytesPerParameter = (p: MatrixPrecision) => heldMatrixBytes(1, 32, p) / 32;
+const heldBytesPerParameter = (p: MatrixPrecision) => heldMatrixBytes(1, BLOCK_SIZE, p) / BLOCK_SIZE;
 
 export function memoryBudget(f: ModelFacts, held: HeldPrecisions = F32): MemoryBudget {
   const H = f.hiddenSize;

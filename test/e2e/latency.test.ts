@@ -30,10 +30,10 @@ describe('modeled latency', () => {
     const f = inspectModel(goldenDir('qwen2_moe-e16k4-bf16'));
     const experts = f.moeLayers.length * f.topK;
     const dense = f.activeParameters - experts * 3 * f.hiddenSize * f.expertIntermediateSize;
-    // BF16: 2 bytes a weight; q4: 16 + 4 bytes per 32; q8: 32 + 4 bytes per 32
+    // BF16: 2 bytes a weight; q4: 64 + 4 bytes per 128; q8: 128 + 4 bytes per 128
     expect(modelSizes(f).activeBytes).toBe(dense * 2 + experts * f.bytesPerExpert);
-    expect(modelSizes(f, 100, 'q4').activeBytes).toBe((dense * 20) / 32 + experts * 100);
-    expect(modelSizes(f, 100, 'q8').activeBytes).toBe((dense * 36) / 32 + experts * 100);
+    expect(modelSizes(f, 100, 'q4').activeBytes).toBe((dense * 68) / 128 + experts * 100);
+    expect(modelSizes(f, 100, 'q8').activeBytes).toBe((dense * 132) / 128 + experts * 100);
   });
 
   it('equals a hand calculation on the phone-ufs40 preset', () => {
@@ -159,24 +159,28 @@ describe('memory known before loading', () => {
   });
 
   it('--precision holds every projection in blocks: the size is known before loading, and a finer mix is suggested', () => {
-    // by hand, 4-bit: 16 bytes of values + a 4-byte scale per 32 weights (H and I are whole blocks),
-    // held 1.55x by onnxruntime's prepacking (PREPACKED_FACTOR, measured), resident routed experts
-    // 1.25x (fused into one node per layer: FUSED_PREPACKED_FACTOR); 8-bit: 32 + 4 bytes; the norms
-    // and routers stay float32, the embedding is not held
+    // by hand, 4-bit: 64 bytes of values + a 4-byte scale per block of 128 weights, a row zero-padded
+    // to whole blocks, held 1.55x by onnxruntime's prepacking (PREPACKED_FACTOR, measured); 8-bit:
+    // 128 + 4 bytes. The projections' rows (H = 256) are whole blocks; the experts' down projection
+    // (I = 192 wide) is padded to 256, and experts that are not whole blocks in both widths are not
+    // fused into one node (which holds 1.25x), so they are held 1.55x too. The norms and routers stay
+    // float32, the embedding is not held.
+    const I = cfg.intermediate_size;
     const projections = cfg.num_hidden_layers * 4 * H * H + cfg.vocab_size * H; // q k v o, LM head
     const other = dense - embedding - projections;
-    const experts = cfg.num_hidden_layers * cfg.num_experts * expert;
-    const held = (dp: number, ep: number) => 4 * other + dp * projections + ep * experts + 512 * 2 ** 20;
-    const q4 = (1.55 * 20) / 32;
-    const q8 = (1.55 * 36) / 32;
-    const q4Experts = (1.25 * 20) / 32;
-    const q4MiB = held(q4, q4Experts) / 2 ** 20;
+    const expertCount = cfg.num_hidden_layers * cfg.num_experts;
+    const blocks = (rows: number, cols: number, blockBytes: number) => rows * Math.ceil(cols / 128) * blockBytes;
+    const q4Expert = 1.55 * (2 * blocks(I, H, 68) + blocks(H, I, 68));
+    const held = (dp: number, expertBytes: number) => 4 * other + dp * projections + expertBytes * expertCount + 512 * 2 ** 20;
+    const q4 = (1.55 * 68) / 128;
+    const q8 = (1.55 * 132) / 128;
+    const q4MiB = held(q4, q4Expert) / 2 ** 20;
     const r = runCli(['mmlu', '--limit', '1', '--precision', 'q4', '--memory-limit', `${Math.floor(q4MiB) - 2}MiB`, '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-mem-')), 'r')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`holding the model needs ${mib(q4MiB)} (dense weights ${mib((held(q4, 0) - 512 * 2 ** 20) / 2 ** 20)}, projections in 4-bit blocks + ${cfg.num_hidden_layers} MoE layers × ${cfg.num_experts} experts × ${mib((expert * q4Experts) / 2 ** 20)} in 4-bit blocks`);
+    expect(r.stderr).toContain(`holding the model needs ${mib(q4MiB)} (dense weights ${mib((held(q4, 0) - 512 * 2 ** 20) / 2 ** 20)}, projections in 4-bit blocks + ${cfg.num_hidden_layers} MoE layers × ${cfg.num_experts} experts × ${mib(q4Expert / 2 ** 20)} in 4-bit blocks`);
     // between "experts 4-bit" and "all 4-bit": projections in 8-bit blocks fit
-    const expertsQ4MiB = held(4, q4Experts) / 2 ** 20;
-    const mixMiB = held(q8, q4Experts) / 2 ** 20;
+    const expertsQ4MiB = held(4, q4Expert) / 2 ** 20;
+    const mixMiB = held(q8, q4Expert) / 2 ** 20;
     expect(mixMiB).toBeLessThan(expertsQ4MiB - 2);
     const limitMiB = Math.ceil(mixMiB) + 1;
     const refused = runCli(['mmlu', '--limit', '1', '--memory-limit', `${limitMiB}MiB`, '--output', join(mkdtempSync(join(tmpdir(), 'moe-eval-mem-')), 'r')]);

@@ -76,15 +76,15 @@ describe('moe-eval quantize', () => {
     expect(b.totalParameters).toBe(a.totalParameters);
     expect(b.activeParameters).toBe(a.activeParameters);
     expect(b.projectionParameters).toBe(a.projectionParameters);
-    // per matrix [rows, cols]: rows × ⌈cols / 32⌉ blocks × (16 packed bytes + a 4-byte scale)
+    // per matrix [rows, cols]: rows × ⌈cols / 128⌉ blocks × (64 packed bytes + a 4-byte scale)
     const cfg = JSON.parse(readFileSync(join(src, 'config.json'), 'utf8'));
     const H = cfg.hidden_size;
     const I = cfg.moe_intermediate_size;
-    const q4 = (rows: number, cols: number) => rows * Math.ceil(cols / 32) * 20;
+    const q4 = (rows: number, cols: number) => rows * Math.ceil(cols / 128) * 68;
     expect(b.bytesPerExpert).toBe(2 * q4(I, H) + q4(H, I));
     const Is = cfg.shared_expert_intermediate_size;
     expect(b.sharedExperts?.bytesPerLayer).toBe(2 * q4(Is, H) + q4(H, Is));
-    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ ...cfg, moe_eval_quantization: { routed_experts: 'q4', matrices: 'q4', block_size: 32, layout: 'onnxruntime-matmulnbits' } });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).toEqual({ ...cfg, moe_eval_quantization: { routed_experts: 'q4', matrices: 'q4', block_size: 128, layout: 'onnxruntime-matmulnbits' } });
   });
 
   it('keeps the routers, norms and embedding as stored and drops the originals of stored matrices', () => {

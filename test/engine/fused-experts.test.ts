@@ -9,7 +9,8 @@ import { WeightsFile } from '../../src/engine/onnx-graph.js';
 import { blockSwigluSession } from '../../src/engine/routed-expert.js';
 import * as ort from 'onnxruntime-node';
 
-const [E, k, H, I, T] = [6, 3, 64, 32, 5];
+// whole blocks of 128: two along the hidden width, one along the intermediate
+const [E, k, H, I, T] = [6, 3, 256, 128, 5];
 
 function random(seed: number) {
   let s = seed;
@@ -19,12 +20,12 @@ function random(seed: number) {
 /** Dequantises one block matrix by the layout's formula, independently of the engine. */
 function dequantize(m: BlockMatrix): Float64Array {
   const out = new Float64Array(m.rows * m.cols);
-  const per = (32 * m.bits) / 8;
+  const per = (128 * m.bits) / 8;
   const zero = 1 << (m.bits - 1);
   for (let r = 0; r < m.rows; r++) {
     for (let c = 0; c < m.cols; c++) {
-      const b = Math.floor(c / 32);
-      const i = c % 32;
+      const b = Math.floor(c / 128);
+      const i = c % 128;
       const byte = m.packed[(r * m.blocks + b) * per + (m.bits === 8 ? i : i >> 1)];
       const q = m.bits === 8 ? byte : i % 2 === 0 ? byte & 15 : byte >> 4;
       out[r * m.cols + c] = (q - zero) * m.scales[r * m.blocks + b];
@@ -69,9 +70,9 @@ function layer(bits: BlockBits, seed: number = bits) {
 
 describe('fused block-quantised experts (QMoE)', () => {
   it('needs whole blocks in both widths', () => {
-    expect(canFuse(64, 32)).toBe(true);
-    expect(canFuse(64, 48)).toBe(false);
-    expect(canFuse(40, 32)).toBe(false);
+    expect(canFuse(256, 128)).toBe(true);
+    expect(canFuse(256, 192)).toBe(false);
+    expect(canFuse(320, 128)).toBe(false);
   });
 
   // onnxruntime's QMoE has no float32-activation kernel for 8-bit weights (int8 at every accuracy

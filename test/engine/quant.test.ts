@@ -3,7 +3,7 @@
 // the dequantised weights, and the bound the int8-activation mode (accuracy_level 4) keeps.
 
 import { describe, expect, it } from 'vitest';
-import { quantizeBlocks, quantizeQ4, Q4_BLOCK, type BlockMatrix } from '../../src/engine/block-quant.js';
+import { quantizeBlocks, quantizeQ4, BLOCK_SIZE, type BlockMatrix } from '../../src/engine/block-quant.js';
 import { Kernels } from '../../src/engine/kernels.js';
 import { BLOCK_SESSION_ROWS, loadLinear } from '../../src/engine/linear.js';
 import { blockSwigluSession } from '../../src/engine/routed-expert.js';
@@ -13,12 +13,12 @@ import { seededRandom } from '../../src/scoring/statistics.js';
 /** Dequantised per onnxruntime's MatMulNBits contract: 4-bit (two per byte, low nibble first, zero 8) or 8-bit (zero 128). */
 function dequant(q: BlockMatrix): Float32Array {
   const out = new Float32Array(q.rows * q.cols);
-  const perBlock = (Q4_BLOCK * q.bits) / 8;
+  const perBlock = (BLOCK_SIZE * q.bits) / 8;
   for (let r = 0; r < q.rows; r++) {
     for (let c = 0; c < q.cols; c++) {
-      const b = Math.floor(c / Q4_BLOCK);
+      const b = Math.floor(c / BLOCK_SIZE);
       const at = (r * q.blocks + b) * perBlock;
-      const v = q.bits === 8 ? q.packed[at + (c % Q4_BLOCK)] - 128 : (c % 2 === 0 ? q.packed[at + ((c % Q4_BLOCK) >> 1)] & 15 : q.packed[at + ((c % Q4_BLOCK) >> 1)] >> 4) - 8;
+      const v = q.bits === 8 ? q.packed[at + (c % BLOCK_SIZE)] - 128 : (c % 2 === 0 ? q.packed[at + ((c % BLOCK_SIZE) >> 1)] & 15 : q.packed[at + ((c % BLOCK_SIZE) >> 1)] >> 4) - 8;
       out[r * q.cols + c] = v * q.scales[r * q.blocks + b];
     }
   }
@@ -45,9 +45,9 @@ function swiglu(x: Float32Array, g: Float32Array, u: Float32Array, d: Float32Arr
 describe('q4 quantisation', () => {
   it('packs one block as worked out by hand', () => {
     // max |w| = 1.4 -> scale 0.2; w/scale = [-7, 1, 7, 0, ...] -> q = [1, 9, 15, 8, ...]
-    const w = new Float32Array(Q4_BLOCK);
+    const w = new Float32Array(BLOCK_SIZE);
     w.set([-1.4, 0.2, 1.4]);
-    const q = quantizeQ4(w, 1, Q4_BLOCK);
+    const q = quantizeQ4(w, 1, BLOCK_SIZE);
     expect(q.scales[0]).toBeCloseTo(0.2, 7);
     expect(q.packed[0]).toBe(1 | (9 << 4));
     expect(q.packed[1]).toBe(15 | (8 << 4));
@@ -61,19 +61,19 @@ describe('q4 quantisation', () => {
     const w = Float32Array.from({ length: rows * cols }, () => rand() * 2 - 1);
     const q = quantizeBlocks(w, rows, cols, bits);
     const back = dequant(q);
-    for (let i = 0; i < w.length; i++) expect(Math.abs(back[i] - w[i])).toBeLessThanOrEqual(q.scales[Math.floor(i / cols) * q.blocks + Math.floor((i % cols) / Q4_BLOCK)] / 2 + 1e-7);
+    for (let i = 0; i < w.length; i++) expect(Math.abs(back[i] - w[i])).toBeLessThanOrEqual(q.scales[Math.floor(i / cols) * q.blocks + Math.floor((i % cols) / BLOCK_SIZE)] / 2 + 1e-7);
   });
 });
 
 describe('q8 quantisation', () => {
   it('packs one block as worked out by hand', () => {
     // max |w| = 2.54 -> scale 0.02; w/scale = [-127, 1, 127, 0, ...] -> q = [1, 129, 255, 128, ...]
-    const w = new Float32Array(Q4_BLOCK);
+    const w = new Float32Array(BLOCK_SIZE);
     w.set([-2.54, 0.02, 2.54]);
-    const q = quantizeBlocks(w, 1, Q4_BLOCK, 8);
+    const q = quantizeBlocks(w, 1, BLOCK_SIZE, 8);
     expect(q.scales[0]).toBeCloseTo(0.02, 7);
     expect(Array.from(q.packed.subarray(0, 4))).toEqual([1, 129, 255, 128]);
-    expect(q.packed.length).toBe(Q4_BLOCK);
+    expect(q.packed.length).toBe(BLOCK_SIZE);
   });
 });
 

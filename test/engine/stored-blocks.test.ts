@@ -6,7 +6,7 @@ import { resolvePrecisions } from '../../src/engine/model.js';
 import { quantizationMarker, storageOf, type CheckpointStorage } from '../../src/engine/stored-blocks.js';
 import { MoeEvalError } from '../../src/errors.js';
 
-const layout = { block_size: 32, layout: 'onnxruntime-matmulnbits' };
+const layout = { block_size: 128, layout: 'onnxruntime-matmulnbits' };
 
 describe('the quantization marker', () => {
   it('reads what quantize writes, and the experts-only marker of earlier versions', () => {
@@ -26,7 +26,7 @@ describe('the quantization marker', () => {
     ['f32 (never stored in blocks)', { routed_experts: 'f32', ...layout }],
     ['nothing stored', { ...layout }],
     ['another block size', { routed_experts: 'q4', block_size: 64, layout: layout.layout }],
-    ['another layout', { routed_experts: 'q4', block_size: 32, layout: 'gguf' }],
+    ['another layout', { routed_experts: 'q4', block_size: 128, layout: 'gguf' }],
     ['not an object', null],
   ])('refuses %s, naming the file', (_, marker) => {
     let error: unknown;
@@ -38,6 +38,12 @@ describe('the quantization marker', () => {
     expect(error).toBeInstanceOf(MoeEvalError);
     expect((error as Error).message).toContain('/m/config.json');
     expect((error as Error).message).toContain('moe_eval_quantization');
+  });
+
+  it('says how to replace a checkpoint an older moe-eval quantized in blocks of 32', () => {
+    expect(() => storageOf({ moe_eval_quantization: { routed_experts: 'q4', block_size: 32, layout: layout.layout } }, '/m/config.json')).toThrow(
+      expect.objectContaining({ hint: expect.stringMatching(/blocks of 32 come from an older moe-eval: run moe-eval quantize on the original checkpoint again$/) }),
+    );
   });
 });
 

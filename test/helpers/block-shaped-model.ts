@@ -1,4 +1,4 @@
-// A random OLMoE checkpoint whose hidden (64) and expert (32) widths are whole 32-weight blocks, so its
+// A random OLMoE checkpoint whose hidden (256) and expert (128) widths are whole blocks of 128 weights, so its
 // experts can be quantised and fused like a real model's: for engine tests of the expert stores.
 
 import { mkdtempSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticCheckpoint } from '../../src/engine/synthetic-checkpoint.js';
 
-export const BLOCK_SHAPED = { hidden: 64, intermediate: 32 } as const;
+export const BLOCK_SHAPED = { hidden: 256, intermediate: 128 } as const;
 
 /** Writes the checkpoint to a new temp directory and returns it (the caller removes it). */
 export function writeBlockShapedModel(opts: { layers: number; experts: number; topK: number; seed: number }): string {
