@@ -59,11 +59,10 @@ function buildLlamaLogits(root: string, outDir: string): string {
 function reducedBenchShapes(outDir: string): string[] {
   return BENCH_SHAPES.filter((s) => s.name.endsWith('-2l')).map((s) => {
     const dir = join(outDir, `${s.name}-small`);
-    if (!existsSync(join(dir, 'config.json'))) {
-      const config = { ...s.config, hidden_size: 256, intermediate_size: 128, moe_intermediate_size: 128, shared_expert_intermediate_size: 256, vocab_size: 1000 };
-      if (s.config.model_type === 'qwen2_moe') config.intermediate_size = 256;
-      writeSyntheticCheckpoint(dir, { config, dtype: 'F32', seed: 1 });
-    }
+    const config = { ...s.config, hidden_size: 256, intermediate_size: 128, moe_intermediate_size: 128, shared_expert_intermediate_size: 256, vocab_size: 1000 };
+    if (s.config.model_type === 'qwen2_moe') config.intermediate_size = 256;
+    rmSync(dir, { recursive: true, force: true });
+    writeSyntheticCheckpoint(dir, { config, dtype: 'F32', seed: 1 });
     return dir;
   });
 }
@@ -124,8 +123,14 @@ for (const dir of checkpoints) {
   const tokens = golden?.token_ids ?? Array.from({ length: 32 }, () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % V);
   const ours = await model.forward(tokens, model.newKvCache(tokens.length), new OwnTopKRouting(model.spec.moe.router), { phase: 'prefill', logitsFrom: 0 });
   await model.release();
-  const llama = JSON.parse(execFileSync(bin, [gguf, String(V), ...tokens.map(String)], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).toString()) as number[][];
-  rmSync(gguf);
+  let llama: number[][];
+  try {
+    llama = JSON.parse(execFileSync(bin, [gguf, String(V), ...tokens.map(String)], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] }).toString());
+  } catch (e) {
+    fail(`llama.cpp could not run ${gguf}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim().split('\n').slice(-3).join(' | ')}`);
+  } finally {
+    rmSync(gguf, { force: true });
+  }
   const vsOurs = compare(llama, (i, j) => ours[i * V + j], V);
   const vsGolden = golden ? compare(llama, (i, j) => golden.logits[i][j], V) : null;
   worst = Math.max(worst, vsOurs.maxAbs, vsGolden?.maxAbs ?? 0);
