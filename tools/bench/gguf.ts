@@ -47,7 +47,8 @@ const GGUF_ARCHITECTURES: Record<string, GgufArchitecture> = {
       expert_feed_forward_length: { u32: s.moe.intermediateSize },
       expert_shared_feed_forward_length: { u32: s.moe.shared!.intermediateSize },
     }),
-    gaps: (s) => (s.moe.shared?.gated ? [] : ['no gated shared expert']),
+    // beyond the common gaps, none: every Qwen2-MoE has the gated shared expert llama.cpp computes
+    gaps: () => [],
   },
 };
 
